@@ -1,0 +1,3 @@
+from vault03_api.main import main
+
+main()

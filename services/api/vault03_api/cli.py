@@ -1,0 +1,83 @@
+"""`vault03`: the administration command (run it where the API's data lives)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from vault03_api.db import create_db_engine, session_scope
+from vault03_api.deliveries.service import enqueue_delivery
+from vault03_api.migrations import upgrade_database
+from vault03_api.settings import ApiSettings
+from vault03_common.events import (
+    DeliveryPayload,
+    EmailPayload,
+    PostalAddress,
+    PostalPayload,
+    SmsPayload,
+    TelegramPayload,
+)
+
+
+@click.group()
+def main() -> None:
+    """Administer a VAULT03 installation."""
+
+
+@main.command()
+def serve() -> None:
+    """Run the API (as `python -m vault03_api`)."""
+    from vault03_api.main import main as run_api
+
+    run_api()
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending migrations (a copy of the database is taken first)."""
+    settings = ApiSettings()
+    engine = create_db_engine(settings.database_path)
+    copy = upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
+    click.echo(f"migrated; copy taken before: {copy}" if copy else "database is up to date")
+
+
+@main.group()
+def deliveries() -> None:
+    """Inspect and test message deliveries."""
+
+
+@deliveries.command("send-test")
+@click.option("--channel", type=click.Choice(["email", "sms", "postal", "telegram"]), required=True)
+@click.option("--to", "recipient", help="Email address, E.164 number, or Telegram chat id.")
+@click.option("--text", default="This is a test message from VAULT03.")
+@click.option("--address", help="Postal address as JSON (name, line1, postal_code, city, ...).")
+def send_test(channel: str, recipient: str | None, text: str, address: str | None) -> None:
+    """Queue a test message on one channel and print its delivery id."""
+    payload: DeliveryPayload
+    match channel:
+        case "email":
+            if not recipient:
+                raise click.UsageError("--to is required for email")
+            payload = EmailPayload(
+                to=recipient, template="notice", subject="VAULT03 test", context={"body": text}
+            )
+        case "sms":
+            if not recipient:
+                raise click.UsageError("--to is required for sms")
+            payload = SmsPayload(to=recipient, text=text)
+        case "postal":
+            if not address:
+                raise click.UsageError("--address is required for postal")
+            payload = PostalPayload(
+                address=PostalAddress.model_validate(json.loads(address)),
+                template="notice",
+                context={"subject": "VAULT03 test", "body": text},
+            )
+        case _:
+            payload = TelegramPayload(text=text, chat_id=recipient)
+    settings = ApiSettings()
+    engine = create_db_engine(settings.database_path)
+    with session_scope(engine) as session:
+        delivery = enqueue_delivery(session, kind="test", payload=payload)
+    click.echo(delivery.id)

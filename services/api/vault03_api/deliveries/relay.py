@@ -1,0 +1,112 @@
+"""Outbox relay: publishes queued deliveries to JetStream, records them only after the PubAck."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from vault03_api.db import session_scope
+from vault03_api.deliveries.service import (
+    OUTBOX_DIRTY,
+    delivery_event,
+    mark_published,
+    queued_deliveries,
+)
+from vault03_api.nats_link import NatsLink
+from vault03_common.events import DeliveryRequested
+from vault03_common.jetstream import delivery_subject
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 5.0
+
+# The running relay of each engine, woken after a commit that enqueued deliveries.
+_relays: dict[Engine, OutboxRelay] = {}
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay_after_commit(session: Session) -> None:
+    if not session.info.pop(OUTBOX_DIRTY, False):
+        return
+    relay = _relays.get(session.get_bind())  # type: ignore[arg-type]
+    if relay is not None:
+        relay.wake_threadsafe()
+
+
+class OutboxRelay:
+    """Moves queued rows to NATS: at least once, and once only thanks to Nats-Msg-Id."""
+
+    def __init__(
+        self, *, engine: Engine, link: NatsLink, poll_seconds: float, batch_size: int
+    ) -> None:
+        self.engine = engine
+        self.link = link
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        _relays[engine] = self
+
+    def wake_threadsafe(self) -> None:
+        """Called from any thread after a commit: publish now rather than at the next poll."""
+        self._loop.call_soon_threadsafe(self._wake.set)
+
+    def close(self) -> None:
+        _relays.pop(self.engine, None)
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            await self.link.ready.wait()
+            try:
+                published = await self.publish_batch()
+            except Exception as exc:
+                log.warning("outbox relay failed, retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1)
+                continue
+            if published >= self.batch_size:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def publish_batch(self) -> int:
+        """Publish one batch of queued deliveries; returns how many JetStream acknowledged."""
+        events = await asyncio.to_thread(self._load_batch)
+        if not events:
+            return 0
+        outcomes = await asyncio.gather(
+            *(self._publish(event) for event in events), return_exceptions=True
+        )
+        acknowledged = [
+            event.delivery_id
+            for event, outcome in zip(events, outcomes, strict=True)
+            if outcome is None
+        ]
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if acknowledged:
+            await asyncio.to_thread(self._mark_published, acknowledged)
+        if failures:
+            raise failures[0]
+        return len(acknowledged)
+
+    def _load_batch(self) -> list[DeliveryRequested]:
+        with session_scope(self.engine) as session:
+            return [delivery_event(d) for d in queued_deliveries(session, limit=self.batch_size)]
+
+    async def _publish(self, event: DeliveryRequested) -> None:
+        await self.link.js.publish(
+            delivery_subject(event.channel),
+            event.model_dump_json().encode(),
+            timeout=PUBLISH_TIMEOUT_SECONDS,
+            headers={"Nats-Msg-Id": event.delivery_id},
+        )
+
+    def _mark_published(self, delivery_ids: Sequence[str]) -> None:
+        with session_scope(self.engine) as session:
+            for delivery_id in delivery_ids:
+                mark_published(session, delivery_id=delivery_id)

@@ -1,0 +1,68 @@
+"""Status consumer: records in the database what the workers report about each delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from vault03_api.db import session_scope
+from vault03_api.deliveries.service import record_status
+from vault03_api.nats_link import NatsLink
+from vault03_common.events import DeliveryStatusReported
+from vault03_common.jetstream import STATUS_CONSUMER_SPEC, pull_subscription
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+class StatusConsumer:
+    """Pulls status reports, applies a batch in one transaction, then acks them."""
+
+    def __init__(self, *, engine: Engine, link: NatsLink) -> None:
+        self.engine = engine
+        self.link = link
+
+    async def run(self) -> None:
+        while True:
+            await self.link.ready.wait()
+            try:
+                subscription = await pull_subscription(self.link.js, STATUS_CONSUMER_SPEC)
+            except Exception as exc:
+                log.warning("status subscription failed, retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1)
+                continue
+            while self.link.ready.is_set():
+                try:
+                    messages = await subscription.fetch(BATCH, timeout=1)
+                except TimeoutError:
+                    continue
+                except Exception as exc:
+                    log.warning("status fetch failed", extra={"error": repr(exc)})
+                    await asyncio.sleep(1)
+                    continue
+                await self.apply(messages)
+
+    async def apply(self, messages: list[Msg]) -> None:
+        reports: list[DeliveryStatusReported] = []
+        valid: list[Msg] = []
+        for message in messages:
+            try:
+                reports.append(DeliveryStatusReported.model_validate_json(message.data))
+                valid.append(message)
+            except ValidationError:
+                log.error("malformed status report dropped", extra={"subject": message.subject})
+                await message.term()
+        if reports:
+            await asyncio.to_thread(self._record, reports)
+        for message in valid:
+            await message.ack()
+
+    def _record(self, reports: list[DeliveryStatusReported]) -> None:
+        with session_scope(self.engine) as session:
+            for report in reports:
+                record_status(session, report=report)

@@ -1,0 +1,35 @@
+"""Dependencies shared by the routers, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from vault03_api.db import session_scope
+from vault03_api.settings import ApiSettings
+from vault03_api.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.vault03
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """The request's session: committed before the response is sent (a 2xx means stored)."""
+    with session_scope(state.engine) as session:
+        yield session
+
+
+def get_settings(state: StateDep) -> ApiSettings:
+    return state.settings
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]

@@ -1,0 +1,52 @@
+"""Alembic migrations, applied at start-up after a consistent copy of the database is taken."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from vault03_api.ops.backup import snapshot_database
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_database(engine: Engine, *, database: Path, backup_dir: Path) -> Path | None:
+    """Bring the schema to head; returns the pre-migration copy when one was needed."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    copy = None
+    if database.exists() and database.stat().st_size > 0:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        copy = snapshot_database(database, backup_dir / f"data-{stamp}.db")
+        log.info("database copied before migrating", extra={"copy": str(copy)})
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    log.info("database migrated", extra={"from": current, "to": head})
+    return copy

@@ -1,0 +1,20 @@
+"""Alembic environment: runs on the connection the API hands over (see migrations.upgrade)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import vault03_api.models  # noqa: F401  (registers every table on the metadata)
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `vault03 migrate` or the API's start-up")
+
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=True,  # SQLite alters tables by copying them
+)
+with context.begin_transaction():
+    context.run_migrations()

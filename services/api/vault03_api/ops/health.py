@@ -1,0 +1,75 @@
+"""Health checks: database, migrations, disk and NATS, each named when it fails."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from prometheus_client import Gauge
+from sqlalchemy import Engine, text
+
+from vault03_api.migrations import current_revision, head_revision
+from vault03_api.nats_link import NatsLink
+from vault03_api.settings import ApiSettings
+
+HEALTH_OK = Gauge("vault03_api_health_check_ok", "1 when a health check passes.", ["check"])
+HEALTHY = Gauge("vault03_api_healthy", "1 when /api/health answers 200.")
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    detail: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"status": "ok" if self.ok else "fail", "detail": self.detail}
+
+
+def check_database(engine: Engine) -> Check:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+    except Exception as exc:
+        return Check(False, f"database unreadable: {type(exc).__name__}")
+    return Check(True, "readable")
+
+
+def check_migrations(engine: Engine) -> Check:
+    try:
+        current = current_revision(engine)
+    except Exception as exc:
+        return Check(False, f"revision unknown: {type(exc).__name__}")
+    head = head_revision()
+    if current != head:
+        return Check(False, f"database at {current}, code expects {head}")
+    return Check(True, f"at {head}")
+
+
+def check_disk(settings: ApiSettings) -> Check:
+    usage = shutil.disk_usage(settings.data_dir)
+    percent = 100.0 * usage.used / usage.total
+    detail = f"{percent:.1f}% used, limit {settings.disk_usage_max_percent:g}%"
+    return Check(percent <= settings.disk_usage_max_percent, detail)
+
+
+def check_nats(link: NatsLink, settings: ApiSettings) -> Check:
+    down = link.seconds_down()
+    if down == 0:
+        return Check(True, "connected")
+    if down <= settings.nats_grace_seconds:
+        return Check(True, f"reconnecting for {down:.0f}s")
+    return Check(False, f"unreachable for {down:.0f}s")
+
+
+def run_checks(*, engine: Engine, link: NatsLink, settings: ApiSettings) -> dict[str, Check]:
+    """Every check, and the Prometheus gauges updated to match."""
+    checks = {
+        "database": check_database(engine),
+        "migrations": check_migrations(engine),
+        "disk": check_disk(settings),
+        "nats": check_nats(link, settings),
+    }
+    for name, check in checks.items():
+        HEALTH_OK.labels(name).set(1 if check.ok else 0)
+    HEALTHY.set(1 if all(check.ok for check in checks.values()) else 0)
+    return checks

@@ -1,0 +1,48 @@
+"""Operations endpoints: health for load balancers and humans."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from vault03_api import __version__
+from vault03_api.deps import StateDep
+from vault03_api.ops.health import run_checks
+
+router = APIRouter(tags=["ops"])
+
+
+class CheckOut(BaseModel):
+    status: str
+    detail: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+    checks: dict[str, CheckOut]
+    failing: list[str] = []
+
+
+@router.get(
+    "/api/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "A check failed; it is named"}},
+)
+async def health(state: StateDep) -> JSONResponse:
+    """200 when every check passes, 503 naming the failing checks otherwise."""
+    checks = await asyncio.to_thread(
+        run_checks, engine=state.engine, link=state.nats, settings=state.settings
+    )
+    healthy = all(check.ok for check in checks.values())
+    failing = [name for name, check in checks.items() if not check.ok]
+    body = HealthOut(
+        status="ok" if healthy else "degraded",
+        version=__version__,
+        checks={name: CheckOut(**check.as_json()) for name, check in checks.items()},
+        failing=failing,
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)

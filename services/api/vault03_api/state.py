@@ -1,0 +1,17 @@
+"""What the running API holds for its lifetime, reachable from requests as app.state.vault03."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from vault03_api.nats_link import NatsLink
+from vault03_api.settings import ApiSettings
+
+
+@dataclass
+class AppState:
+    settings: ApiSettings
+    engine: Engine
+    nats: NatsLink

@@ -1,0 +1,146 @@
+"""NATS subjects, JetStream streams and consumers of the fleet, defined in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+from vault03_common.events import Channel
+
+log = logging.getLogger(__name__)
+
+DELIVERIES_STREAM = "VAULT03_DELIVERIES"
+STATUS_STREAM = "VAULT03_DELIVERY_STATUS"
+DELIVERY_SUBJECT_PREFIX = "vault03.deliveries"
+STATUS_SUBJECT_PREFIX = "vault03.status"
+# A republished delivery (relay crashed after the PubAck, before recording it) is
+# dropped by JetStream when it carries the same Nats-Msg-Id within this window.
+DUPLICATE_WINDOW_SECONDS = 3600.0
+STATUS_CONSUMER = "api-status"
+
+
+def delivery_subject(channel: Channel) -> str:
+    return f"{DELIVERY_SUBJECT_PREFIX}.{channel.value}"
+
+
+def status_subject(channel: Channel) -> str:
+    return f"{STATUS_SUBJECT_PREFIX}.{channel.value}"
+
+
+STREAMS = (
+    StreamConfig(
+        name=DELIVERIES_STREAM,
+        description="Deliveries waiting for their channel worker (work queue).",
+        subjects=[f"{DELIVERY_SUBJECT_PREFIX}.>"],
+        retention=RetentionPolicy.WORK_QUEUE,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    ),
+    StreamConfig(
+        name=STATUS_STREAM,
+        description="Delivery status reports from the workers to the API (work queue).",
+        subjects=[f"{STATUS_SUBJECT_PREFIX}.>"],
+        retention=RetentionPolicy.WORK_QUEUE,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A durable pull consumer: who reads which subject, and how long redelivery waits."""
+
+    stream: str
+    durable: str
+    subject: str
+    max_attempts: int = 8
+    ack_wait_seconds: float = 60.0
+
+    def config(self) -> ConsumerConfig:
+        # Redeliveries after an ack timeout back off; explicit naks carry their own delay.
+        # One delivery beyond max_attempts lets the runtime record the dead letter itself.
+        return ConsumerConfig(
+            durable_name=self.durable,
+            filter_subject=self.subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.ack_wait_seconds,
+            max_deliver=self.max_attempts + 1,
+            backoff=[self.ack_wait_seconds * factor for factor in (1, 2, 4, 8)],
+            max_ack_pending=1000,
+        )
+
+
+def channel_consumer(channel: Channel, *, max_attempts: int = 8) -> ConsumerSpec:
+    """The consumer a channel worker reads its deliveries from."""
+    return ConsumerSpec(
+        stream=DELIVERIES_STREAM,
+        durable=f"worker-{channel.value}",
+        subject=delivery_subject(channel),
+        max_attempts=max_attempts,
+    )
+
+
+STATUS_CONSUMER_SPEC = ConsumerSpec(
+    stream=STATUS_STREAM,
+    durable=STATUS_CONSUMER,
+    subject=f"{STATUS_SUBJECT_PREFIX}.>",
+    max_attempts=1000,
+    ack_wait_seconds=30.0,
+)
+
+
+async def connect(url: str, *, name: str, **callbacks: Any) -> NATS:
+    """Connect to NATS, retrying until the first connection succeeds; reconnect for ever after."""
+    while True:
+        try:
+            return await nats.connect(
+                url,
+                name=name,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=1,
+                connect_timeout=2,
+                **callbacks,
+            )
+        except Exception as exc:  # NoServersError, OSError, TimeoutError...
+            log.warning("NATS unreachable, retrying", extra={"url": url, "error": repr(exc)})
+            await asyncio.sleep(1)
+
+
+async def ensure_streams(js: JetStreamContext) -> None:
+    """Create the fleet's streams, or bring an existing stream's settings up to date."""
+    for config in STREAMS:
+        assert config.name is not None
+        try:
+            await js.stream_info(config.name)
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("created stream", extra={"stream": config.name})
+        else:
+            await js.update_stream(config)
+
+
+async def pull_subscription(
+    js: JetStreamContext, spec: ConsumerSpec
+) -> JetStreamContext.PullSubscription:
+    """Bind a durable pull subscription, creating the consumer when needed."""
+    return await js.pull_subscribe(
+        spec.subject, durable=spec.durable, stream=spec.stream, config=spec.config()
+    )

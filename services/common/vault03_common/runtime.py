@@ -1,0 +1,311 @@
+"""The consumer runtime every channel worker runs: pull, handle, ack / retry / dead-letter."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from prometheus_client import Counter, Gauge, Histogram, make_asgi_app
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from vault03_common.events import (
+    Channel,
+    DeliveryRequested,
+    DeliveryStatus,
+    DeliveryStatusReported,
+)
+from vault03_common.jetstream import (
+    channel_consumer,
+    connect,
+    ensure_streams,
+    pull_subscription,
+    status_subject,
+)
+from vault03_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+DELIVERIES = Counter(
+    "vault03_worker_deliveries_total", "Deliveries handled, by outcome.", ["channel", "outcome"]
+)
+RETRIES = Counter("vault03_worker_retries_total", "Transient failures retried later.", ["channel"])
+DEAD_LETTERS = Counter("vault03_worker_dead_letters_total", "Deliveries given up.", ["channel"])
+IN_FLIGHT = Gauge("vault03_worker_in_flight", "Deliveries being handled now.", ["channel"])
+PROVIDER_LATENCY = Histogram(
+    "vault03_worker_provider_seconds",
+    "Time spent in the provider call (or local sink).",
+    ["channel"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+class DeliveryError(Exception):
+    """Base of the failures a handler reports; the message ends up in the delivery's last_error."""
+
+
+class TransientError(DeliveryError):
+    """Worth retrying later (network error, timeout, 5xx, 429)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(DeliveryError):
+    """Retrying cannot help (the provider refused the message itself)."""
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    provider_message_id: str | None = None
+
+
+Handler = Callable[[DeliveryRequested], Awaitable[DeliveryResult]]
+
+
+class WorkerSettings(ServiceSettings):
+    """Settings shared by the channel workers (each subclass sets its env prefix)."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 9100
+    max_attempts: int = 8
+    batch_size: int = 32
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 600.0
+    sink_dir: Path = Path("var/outbox")
+
+
+def retry_delay(
+    attempt: int, *, base: float, cap: float, retry_after: float | None = None
+) -> float:
+    """Exponential backoff with full jitter; a provider's own Retry-After wins when longer."""
+    backoff = random.uniform(base, min(cap, base * 2 ** max(attempt - 1, 0)))  # noqa: S311
+    if retry_after is not None:
+        return min(max(backoff, retry_after), max(cap, retry_after))
+    return backoff
+
+
+class _QuietServer(uvicorn.Server):
+    """Uvicorn without its own signal handling: the worker owns SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[no-untyped-def]
+        yield
+
+
+class Worker:
+    """Runs one channel's consumer until SIGTERM, then drains what it has in hand."""
+
+    def __init__(
+        self,
+        *,
+        channel: Channel,
+        handler: Handler,
+        settings: WorkerSettings,
+        routes: Sequence[BaseRoute] = (),
+    ) -> None:
+        self.channel = channel
+        self.handler = handler
+        self.settings = settings
+        self.spec = channel_consumer(channel, max_attempts=settings.max_attempts)
+        self.routes = routes
+        self.stopping = asyncio.Event()
+        self.ready = False
+        self._nc: NATS | None = None
+        self._js: JetStreamContext | None = None
+
+    async def run(self) -> None:
+        """Serve /healthz and /metrics, consume until stopped, then drain."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        server = _QuietServer(
+            uvicorn.Config(
+                self.http_app(),
+                host=self.settings.http_host,
+                port=self.settings.http_port,
+                log_config=None,
+                lifespan="off",
+            )
+        )
+        http_task = asyncio.create_task(server.serve())
+        try:
+            await self.consume()
+        finally:
+            server.should_exit = True
+            await http_task
+            if self._nc is not None and not self._nc.is_closed:
+                with contextlib.suppress(Exception):
+                    await self._nc.drain()
+            log.info("worker stopped", extra={"channel": self.channel.value})
+
+    def http_app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/healthz", self.healthz),
+                Mount("/metrics", app=make_asgi_app()),
+                *self.routes,
+            ]
+        )
+
+    async def healthz(self, request: Request) -> JSONResponse:
+        connected = self._nc is not None and self._nc.is_connected
+        healthy = self.ready and connected
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", "nats": connected, "ready": self.ready},
+            status_code=200 if healthy else 503,
+        )
+
+    async def consume(self) -> None:
+        self._nc = await connect(self.settings.nats_url, name=f"vault03-{self.channel.value}")
+        self._js = self._nc.jetstream()
+        subscription = await self._subscribe()
+        self.ready = True
+        log.info("worker consuming", extra={"channel": self.channel.value})
+        while not self.stopping.is_set():
+            try:
+                messages = await subscription.fetch(self.settings.batch_size, timeout=1)
+            except TimeoutError:
+                continue
+            except Exception as exc:  # disconnected: nats-py reconnects by itself
+                log.warning("fetch failed, retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1)
+                continue
+            outcomes = await asyncio.gather(
+                *(self.process(message) for message in messages), return_exceptions=True
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):  # left unacked: JetStream redelivers it
+                    log.warning("delivery left for redelivery", extra={"error": repr(outcome)})
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        assert self._js is not None
+        while True:
+            try:
+                await ensure_streams(self._js)
+                return await pull_subscription(self._js, self.spec)
+            except Exception as exc:
+                log.warning("JetStream not ready, retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1)
+
+    async def process(self, message: Msg) -> None:
+        """Handle one message: ack after success, nak on transient errors, term when dead."""
+        attempt = message.metadata.num_delivered
+        try:
+            event = DeliveryRequested.model_validate_json(message.data)
+        except ValidationError as exc:
+            delivery_id = (message.headers or {}).get("Nats-Msg-Id")
+            log.error("malformed delivery event", extra={"delivery_id": delivery_id})
+            if delivery_id:
+                await self.report(delivery_id, DeliveryStatus.DEAD, attempt, error=str(exc))
+            await message.term()
+            return
+        if attempt > self.settings.max_attempts:
+            await self.dead(event, message, attempt, "attempts exhausted (redeliveries)")
+            return
+        IN_FLIGHT.labels(self.channel.value).inc()
+        started = time.perf_counter()
+        try:
+            result = await self.handler(event)
+        except PermanentError as exc:
+            await self.dead(event, message, attempt, str(exc))
+        except Exception as exc:  # TransientError, or a bug: retrying is the safe choice
+            await self.retry(event, message, attempt, exc)
+        else:
+            await self.report(
+                event.delivery_id,
+                DeliveryStatus.SENT,
+                attempt,
+                provider_message_id=result.provider_message_id,
+            )
+            await message.ack()
+            DELIVERIES.labels(self.channel.value, "sent").inc()
+            log.info(
+                "delivery sent",
+                extra={"delivery_id": event.delivery_id, "channel": self.channel.value},
+            )
+        finally:
+            PROVIDER_LATENCY.labels(self.channel.value).observe(time.perf_counter() - started)
+            IN_FLIGHT.labels(self.channel.value).dec()
+
+    async def retry(
+        self, event: DeliveryRequested, message: Msg, attempt: int, exc: Exception
+    ) -> None:
+        if not isinstance(exc, TransientError):
+            log.exception("handler crashed", extra={"delivery_id": event.delivery_id})
+        if attempt >= self.settings.max_attempts:
+            await self.dead(event, message, attempt, f"attempts exhausted: {exc}")
+            return
+        delay = retry_delay(
+            attempt,
+            base=self.settings.retry_base_seconds,
+            cap=self.settings.retry_max_seconds,
+            retry_after=getattr(exc, "retry_after", None),
+        )
+        RETRIES.labels(self.channel.value).inc()
+        log.warning(
+            "delivery will be retried",
+            extra={
+                "delivery_id": event.delivery_id,
+                "attempt": attempt,
+                "delay": delay,
+                "error": str(exc),
+            },
+        )
+        await self.report(event.delivery_id, DeliveryStatus.RETRYING, attempt, error=str(exc))
+        await message.nak(delay=delay)
+
+    async def dead(self, event: DeliveryRequested, message: Msg, attempt: int, error: str) -> None:
+        DEAD_LETTERS.labels(self.channel.value).inc()
+        DELIVERIES.labels(self.channel.value, "dead").inc()
+        log.error(
+            "delivery dead-lettered",
+            extra={"delivery_id": event.delivery_id, "attempt": attempt, "error": error},
+        )
+        await self.report(event.delivery_id, DeliveryStatus.DEAD, attempt, error=error)
+        await message.term()
+
+    async def report(
+        self,
+        delivery_id: str,
+        status: DeliveryStatus,
+        attempt: int,
+        *,
+        provider_message_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Publish a status report and wait for JetStream to store it."""
+        assert self._js is not None
+        report = DeliveryStatusReported(
+            delivery_id=delivery_id,
+            channel=self.channel,
+            status=status,
+            attempt=attempt,
+            provider_message_id=provider_message_id,
+            error=error,
+        )
+        await self._js.publish(
+            status_subject(self.channel),
+            report.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": f"{delivery_id}:{status.value}:{attempt}"},
+        )
+
+
+def run_worker(worker: Worker) -> None:
+    """Entry point of a worker process."""
+    asyncio.run(worker.run())

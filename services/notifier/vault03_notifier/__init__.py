@@ -1,0 +1,1 @@
+"""VAULT03 notifier: operators' alerts to Telegram, from the API's deliveries and Alertmanager."""

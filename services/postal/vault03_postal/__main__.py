@@ -1,0 +1,21 @@
+"""`python -m vault03_postal`: run the postal worker."""
+
+from functools import partial
+
+from vault03_common.events import Channel
+from vault03_common.logging import configure_logging
+from vault03_common.runtime import Worker, run_worker
+from vault03_postal.handler import handle
+from vault03_postal.settings import PostalSettings
+from vault03_postal.sink import PostalSink
+
+settings = PostalSettings()
+configure_logging(service="postal", level=settings.log_level, log_file=settings.log_file)
+client = PostalSink(settings.sink_dir / "postal")
+run_worker(
+    Worker(
+        channel=Channel.POSTAL,
+        handler=partial(handle, client=client, settings=settings),
+        settings=settings,
+    )
+)

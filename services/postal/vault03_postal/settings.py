@@ -1,0 +1,17 @@
+"""Postal worker settings (`VAULT03_POSTAL_*`)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from vault03_common.runtime import WorkerSettings
+
+
+class PostalSettings(WorkerSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VAULT03_POSTAL_", extra="ignore", populate_by_name=True
+    )
+
+    http_port: int = 9103
+    sender_name: str = "VAULT03"
+    sender_address: str = ""

@@ -1,0 +1,1 @@
+"""VAULT03 SMS worker: sends text messages through Brevo (or the local sink)."""
