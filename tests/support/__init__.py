@@ -24,7 +24,11 @@ def free_port() -> int:
 
 
 def wait_for(
-    condition: Callable[[], T | None], *, timeout: float = 20.0, interval: float = 0.1, what: str = ""
+    condition: Callable[[], T | None],
+    *,
+    timeout: float = 20.0,
+    interval: float = 0.1,
+    what: str = "",
 ) -> T:
     """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
