@@ -49,7 +49,15 @@ def ensure_master_key(keys_dir: Path) -> bool:
     """Create the first master key when the directory holds none; True when one was created."""
     if key_versions(keys_dir):
         return False
-    path = write_key(keys_dir, 1)
+    try:
+        path = write_key(keys_dir, 1)
+    except OSError as exc:
+        # In the container the key directory is mounted read-only: say what to do instead.
+        raise KeyRingError(
+            f"no master key in {keys_dir}, and none can be created there ({exc.strerror}); "
+            "create it once with `vault03 keys init` where that directory is writable "
+            "(docker compose: `docker compose run --rm keys-init`), then start again"
+        ) from exc
     log.warning(
         "a new master key was created: store a copy offline now; it is never part of a "
         "backup, and without it the encrypted files cannot be read",

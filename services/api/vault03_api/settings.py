@@ -25,15 +25,25 @@ class ApiSettings(ServiceSettings):
     )
 
     host: str = "127.0.0.1"
+    """Address the API listens on."""
     port: int = 8041
+    """Port the API listens on."""
     public_url: str = "http://127.0.0.1:8041"
+    """Base URL users reach VAULT03 at (links in messages start with it)."""
     data_dir: Path = Path("var/data")
+    """The database `data.db` and the encrypted `files/`; only the API reads it."""
     keys_dir: Path = Path("var/keys")
+    """The master key ring; outside the data directory and every backup."""
     backup_dir: Path = Path("var/backup")
+    """Where database copies go (taken before every migration)."""
     disk_usage_max_percent: float = 90.0
+    """Health turns degraded when the data disk is fuller than this."""
     nats_grace_seconds: float = 30.0
+    """Health turns degraded when NATS has been unreachable this long."""
     outbox_poll_seconds: float = 1.0
+    """How often the outbox relay looks for queued deliveries without a wake-up."""
     outbox_batch_size: int = 100
+    """Deliveries the relay publishes per round."""
 
     @property
     def database_path(self) -> Path:

@@ -82,12 +82,19 @@ class WorkerSettings(ServiceSettings):
     """Settings shared by the channel workers (each subclass sets its env prefix)."""
 
     http_host: str = "127.0.0.1"
+    """Address of the worker's /healthz and /metrics."""
     http_port: int = 9100
+    """Port of the worker's /healthz and /metrics."""
     max_attempts: int = 8
+    """Attempts before a delivery is given up (dead-lettered)."""
     batch_size: int = 32
+    """Deliveries pulled from JetStream at once."""
     retry_base_seconds: float = 2.0
+    """First retry delay after a transient failure; doubles per attempt."""
     retry_max_seconds: float = 600.0
+    """Longest retry delay (a provider's Retry-After may ask for more)."""
     sink_dir: Path = Path("var/outbox")
+    """Local sink directory, used while no provider is configured."""
 
 
 def retry_delay(

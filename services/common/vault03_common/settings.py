@@ -17,15 +17,22 @@ DEFAULT_NATS_URL = "nats://127.0.0.1:4223"
 class ServiceSettings(BaseSettings):
     """Settings every service shares; subclasses set their own `env_prefix`."""
 
-    model_config = SettingsConfigDict(env_prefix="VAULT03_", extra="ignore", populate_by_name=True)
+    # Attribute docstrings become field descriptions: the README's settings reference.
+    model_config = SettingsConfigDict(
+        env_prefix="VAULT03_", extra="ignore", populate_by_name=True, use_attribute_docstrings=True
+    )
 
     # Fleet-wide: one environment and one NATS server for every service.
     environment: Literal["development", "production"] = Field(
         "development", validation_alias="VAULT03_ENVIRONMENT"
     )
+    """`production` refuses placeholder secrets; `development` allows them."""
     nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="VAULT03_NATS_URL")
+    """The NATS server (JetStream) every service connects to."""
     log_level: str = "INFO"
+    """Lowest level logged (DEBUG, INFO, WARNING, ERROR)."""
     log_file: Path | None = None
+    """Also write JSON log lines here (reopened after logrotate); stdout only when unset."""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

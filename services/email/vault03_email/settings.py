@@ -13,5 +13,8 @@ class EmailSettings(WorkerSettings):
     )
 
     http_port: int = 9101
+    """Port of the worker's /healthz and /metrics."""
     sender_email: str = "vault03@localhost"
+    """From address of every email."""
     sender_name: str = "VAULT03"
+    """From name of every email."""

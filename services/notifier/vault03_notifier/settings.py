@@ -13,4 +13,6 @@ class NotifierSettings(WorkerSettings):
     )
 
     http_port: int = 9104
+    """Port of the worker's /healthz and /metrics."""
     chat_ids: list[str] = ["operators"]
+    """Telegram chats that get a message without a chat of its own (JSON list)."""

@@ -13,5 +13,8 @@ class PostalSettings(WorkerSettings):
     )
 
     http_port: int = 9103
+    """Port of the worker's /healthz and /metrics."""
     sender_name: str = "VAULT03"
+    """Sender name printed on letters."""
     sender_address: str = ""
+    """Sender address printed on letters (lines separated by newlines)."""

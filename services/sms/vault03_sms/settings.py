@@ -13,4 +13,6 @@ class SmsSettings(WorkerSettings):
     )
 
     http_port: int = 9102
+    """Port of the worker's /healthz and /metrics."""
     sender: str = "VAULT03"
+    """Sender name or number shown on the SMS."""
