@@ -154,12 +154,21 @@ class Worker:
         try:
             await self.consume()
         finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
             server.should_exit = True
             await http_task
-            if self._nc is not None and not self._nc.is_closed:
-                with contextlib.suppress(Exception):
-                    await self._nc.drain()
+            await self._close()
             log.info("worker stopped", extra={"channel": self.channel.value})
+
+    async def _close(self) -> None:
+        """Everything in hand is settled by now: flush the acks and leave."""
+        if self._nc is None or self._nc.is_closed:
+            return
+        with contextlib.suppress(Exception):
+            await self._nc.flush(timeout=5)
+        with contextlib.suppress(Exception):
+            await self._nc.close()
 
     def http_app(self) -> Starlette:
         return Starlette(
