@@ -23,6 +23,7 @@ from infra.scripts.settings_doc import (
     image_environment,
 )
 from tests.support import IN_CI
+from tests.support.compose import deployment_copy
 from vault03_api.cli import main as vault03_cli
 from vault03_api.devrun import nats_server_binary
 
@@ -327,23 +328,6 @@ def test_nats_config_is_valid_for_nats_server() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-
-
-def deployment_copy(destination: Path) -> Path:
-    """What an operator has after the README's first step: the repository plus env files."""
-    destination.mkdir(parents=True)
-    for entry in ("compose.yaml", ".dockerignore", "infra", "services"):
-        source = ROOT / entry
-        if source.is_dir():
-            shutil.copytree(
-                source, destination / entry, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy2(source, destination / entry)
-    (destination / "env").mkdir()
-    for service in SERVICES:
-        shutil.copy2(env_example_path(service), destination / "env" / f"{service}.env")
-    return destination
 
 
 def test_docker_compose_validates_the_file(tmp_path: Path) -> None:
