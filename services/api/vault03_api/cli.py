@@ -100,3 +100,7 @@ def send_test(channel: str, recipient: str | None, text: str, address: str | Non
     with session_scope(engine) as session:
         delivery = enqueue_delivery(session, kind="test", payload=payload)
     click.echo(delivery.id)
+
+
+if __name__ == "__main__":
+    main()

@@ -81,5 +81,8 @@ class NatsLink:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None and not self._nc.is_closed:
+            # Not drain(): it waits on pull subscriptions that nobody fetches any more.
             with contextlib.suppress(Exception):
-                await self._nc.drain()
+                await self._nc.flush(timeout=5)
+            with contextlib.suppress(Exception):
+                await self._nc.close()

@@ -34,13 +34,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _holds_tables(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar() != 0
+
+
 def upgrade_database(engine: Engine, *, database: Path, backup_dir: Path) -> Path | None:
     """Bring the schema to head; returns the pre-migration copy when one was needed."""
     current, head = current_revision(engine), head_revision()
     if current == head:
         return None
     copy = None
-    if database.exists() and database.stat().st_size > 0:
+    if _holds_tables(engine):
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         copy = snapshot_database(database, backup_dir / f"data-{stamp}.db")
         log.info("database copied before migrating", extra={"copy": str(copy)})

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.support import NatsServer, wait_for
+from vault03_api.main import create_app
+from vault03_api.settings import ApiSettings
+
+
+@pytest.fixture
+def client(api_settings: ApiSettings) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings)) as client:
+        wait_for(lambda: client.get("/api/health").status_code == 200, what="healthy API")
+        yield client
+
+
+def test_health_reports_every_check(client: TestClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["version"]
+    assert set(body["checks"]) == {"database", "nats", "disk", "migrations"}
+    assert all(check["status"] == "ok" for check in body["checks"].values())
+
+
+def test_nats_down_longer_than_the_grace_period_is_named(
+    client: TestClient, nats_server: NatsServer
+) -> None:
+    nats_server.stop()
+    response = wait_for(
+        lambda: (r := client.get("/api/health")).status_code == 503 and r,
+        what="health to report NATS",
+    )
+    assert response.json()["failing"] == ["nats"]
+    assert response.json()["checks"]["nats"]["status"] == "fail"
+    nats_server.start()
+    wait_for(lambda: client.get("/api/health").status_code == 200, what="recovery")
+
+
+def test_disk_over_threshold_is_named(api_settings: ApiSettings) -> None:
+    settings = api_settings.model_copy(update={"disk_usage_max_percent": 0.0})
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/api/health")
+    assert response.status_code == 503
+    assert "disk" in response.json()["failing"]
+
+
+def test_unreadable_database_is_named(client: TestClient, api_settings: ApiSettings) -> None:
+    client.app.state.vault03.engine.dispose()  # type: ignore[attr-defined]
+    database = api_settings.database_path
+    for sidecar in (database.with_name("data.db-wal"), database.with_name("data.db-shm")):
+        sidecar.unlink(missing_ok=True)
+    database.write_bytes(b"this is not a database" * 500)
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert "database" in response.json()["failing"]
+
+
+def test_metrics_export_health_and_outbox(client: TestClient) -> None:
+    client.get("/api/health")
+    text = client.get("/metrics/").text
+    assert 'vault03_api_health_check_ok{check="database"} 1.0' in text
+    assert "vault03_outbox_depth 0.0" in text
+    assert "vault03_outbox_oldest_age_seconds" in text
+
+
+def test_errors_are_json(client: TestClient) -> None:
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not Found", "detail": None}
