@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 PARTIAL_DIR = ".partial"
 BLOB_SUFFIX = ".blob"
+# Flush-behind: every this many bytes a background fdatasync starts, so the disk writes while
+# the rest of the body arrives instead of all at once in the final fsync.
+FLUSH_BEHIND_BYTES = 16 << 20
+_flushers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="blob-flush")
 
 
 class BlobMissing(IntegrityError):
@@ -78,6 +83,8 @@ class BlobWriter:
         self._index = 0
         self._size = 0
         self._done = False
+        self._unflushed = 0
+        self._flush: Future[None] | None = None
         # write() may still be running in a thread when a cancelled upload aborts.
         self._lock = threading.Lock()
         self._file = open(partial, "xb")  # noqa: SIM115  (closed by finish or abort)
@@ -89,14 +96,27 @@ class BlobWriter:
             if self._done:
                 raise RuntimeError("the blob is already finished or aborted")
             self._sha.update(plaintext)
-            self._file.write(self._cipher.seal(self._index, plaintext, last=last))
+            sealed = self._cipher.seal(self._index, plaintext, last=last)
+            self._file.write(sealed)
             self._index += 1
             self._size += len(plaintext)
+            self._unflushed += len(sealed)
+            if self._unflushed >= FLUSH_BEHIND_BYTES and (self._flush is None or self._flush.done()):
+                self._unflushed = 0
+                self._file.flush()
+                self._flush = _flushers.submit(os.fdatasync, self._file.fileno())
+
+    def _wait_flush(self) -> None:
+        # The descriptor must stay open until a background flush on it has returned.
+        if self._flush is not None:
+            self._flush.exception()
+            self._flush = None
 
     def finish(self) -> SealedBody:
         """Make the blob durable under its final name."""
         with self._lock:
             self._file.flush()
+            self._wait_flush()
             os.fsync(self._file.fileno())
             self._file.close()
             self._done = True
@@ -112,6 +132,7 @@ class BlobWriter:
         """Close and delete the partial file; safe to call more than once."""
         with self._lock:
             self._done = True
+            self._wait_flush()
             self._file.close()
             self.partial.unlink(missing_ok=True)
 
