@@ -8,21 +8,26 @@ import logging
 from collections.abc import AsyncIterator
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import REGISTRY, make_asgi_app
 
 from vault03_api import __version__
+from vault03_api.audit.router import router as audit_router
+from vault03_api.auth.access import authorize
+from vault03_api.auth.passwords import Passwords
+from vault03_api.auth.router import router as auth_router
 from vault03_api.db import create_db_engine
 from vault03_api.deliveries.relay import OutboxRelay
 from vault03_api.deliveries.status import StatusConsumer
 from vault03_api.errors import install_error_handlers
-from vault03_api.keyring import ensure_master_key
+from vault03_api.keyring import KeyRing, ensure_master_key
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.metrics import DeliveryCollector
 from vault03_api.ops.router import router as ops_router
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
+from vault03_api.users.router import router as users_router
 from vault03_common.logging import configure_logging
 
 log = logging.getLogger(__name__)
@@ -46,7 +51,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         )
         link = NatsLink(settings.nats_url)
         link.start()
-        app.state.vault03 = AppState(settings=settings, engine=engine, nats=link)
+        passwords = Passwords(settings)
+        app.state.vault03 = AppState(
+            settings=settings,
+            engine=engine,
+            nats=link,
+            keyring=KeyRing.load(settings.keys_dir),
+            passwords=passwords,
+        )
         relay = OutboxRelay(
             engine=engine,
             link=link,
@@ -67,14 +79,21 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             relay.close()
+            passwords.close()
             REGISTRY.unregister(collector)
             await link.close()
             engine.dispose()
             log.info("api stopped")
 
-    app = FastAPI(title="VAULT03", version=__version__, lifespan=lifespan)
+    # One dependency checks every route against the access policy it declares.
+    app = FastAPI(
+        title="VAULT03", version=__version__, lifespan=lifespan, dependencies=[Depends(authorize)]
+    )
     install_error_handlers(app)
     app.include_router(ops_router)
+    app.include_router(auth_router)
+    app.include_router(users_router)
+    app.include_router(audit_router)
     app.mount("/metrics", make_asgi_app())
     return app
 

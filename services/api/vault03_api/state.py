@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from vault03_api.auth.passwords import Passwords
+from vault03_api.keyring import KeyRing
 from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
 
@@ -15,3 +17,5 @@ class AppState:
     settings: ApiSettings
     engine: Engine
     nats: NatsLink
+    keyring: KeyRing  # loaded once at start-up
+    passwords: Passwords  # argon2id on its own low-priority threads
