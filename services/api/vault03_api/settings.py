@@ -61,6 +61,16 @@ class ApiSettings(ServiceSettings):
     password_reset_valid_minutes: int = Field(60, ge=5)
     api_token_max_days: int = Field(365, ge=1)
 
+    # Customers, vaults and files (docs in the README's configuration reference).
+    phone_default_region: str | None = Field(
+        "FR", description="Region for mobile numbers written without +country code"
+    )
+    max_file_bytes: int = Field(5 << 30, ge=1, description="Largest file accepted (413 above)")
+    vault_retention_days: int = Field(
+        30, ge=0, description="Days a deleted vault or file is kept before its blobs are purged"
+    )
+    purge_interval_minutes: int = Field(60, ge=1)
+
     @model_validator(mode="after")
     def _secure_cookie_outside_development(self) -> ApiSettings:
         if self.environment == "production" and not self.session_cookie_secure:

@@ -101,7 +101,9 @@ class BlobWriter:
             self._index += 1
             self._size += len(plaintext)
             self._unflushed += len(sealed)
-            if self._unflushed >= FLUSH_BEHIND_BYTES and (self._flush is None or self._flush.done()):
+            if self._unflushed >= FLUSH_BEHIND_BYTES and (
+                self._flush is None or self._flush.done()
+            ):
                 self._unflushed = 0
                 self._file.flush()
                 self._flush = _flushers.submit(os.fdatasync, self._file.fileno())
