@@ -22,7 +22,16 @@ GENESIS_HASH = "0" * 64
 REDACTED = "[redacted]"
 # Secrets are never logged, whichever table holds them.
 ALWAYS_REDACTED = frozenset(
-    {"password_hash", "totp_secret", "totp_pending_secret", "token_hash", "code_hash", "csrf_token"}
+    {
+        "password_hash",
+        "totp_secret",
+        "totp_pending_secret",
+        "token_hash",
+        "code_hash",
+        "csrf_token",
+        "security_stamp",
+        "user_fingerprint",
+    }
 )
 _NOTES = "vault03_audit_notes"
 
@@ -70,9 +79,7 @@ def note(session: Session, obj: object, event_name: str) -> None:
 
 def record_read(session: Session, *, entity_type: str, entity_id: str) -> None:
     """Log a read of protected contents (action 'r'), e.g. a file download."""
-    write_entries(
-        session.connection(), [PendingEntry(entity_type, entity_id, "r", event="read")]
-    )
+    write_entries(session.connection(), [PendingEntry(entity_type, entity_id, "r", event="read")])
 
 
 def record_event(
@@ -119,7 +126,7 @@ def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
         row["changed_at"] = changed_at
         rows.append(row)
         next_id += 1
-    connection.execute(insert(AuditLog.__table__), rows)  # type: ignore[arg-type]
+    connection.execute(insert(AuditLog), rows)
 
 
 def _json_safe(value: Any) -> Any:
@@ -183,7 +190,7 @@ def _entries(session: Session) -> list[PendingEntry]:
             state = inspect(obj)
             entries.append(
                 PendingEntry(
-                    state.mapper.local_table.name,  # type: ignore[attr-defined]
+                    state.mapper.local_table.name,
                     _entity_id(state),
                     "c",
                     None,
@@ -196,7 +203,7 @@ def _entries(session: Session) -> list[PendingEntry]:
             state = inspect(obj)
             old, new = _changes(obj, state)
             if new:
-                table = state.mapper.local_table.name  # type: ignore[attr-defined]
+                table = state.mapper.local_table.name
                 entry = PendingEntry(table, _entity_id(state), "u", old, new, notes.get(id(obj)))
                 entries.append(entry)
     for obj in session.deleted:
@@ -204,7 +211,7 @@ def _entries(session: Session) -> list[PendingEntry]:
             state = inspect(obj)
             entries.append(
                 PendingEntry(
-                    state.mapper.local_table.name,  # type: ignore[attr-defined]
+                    state.mapper.local_table.name,
                     _entity_id(state),
                     "d",
                     _snapshot(obj, state),
