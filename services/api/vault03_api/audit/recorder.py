@@ -182,47 +182,40 @@ def _changes(obj: Audited, state: InstanceState[Any]) -> tuple[dict[str, Any], d
     return old, new
 
 
+def _entry(obj: Audited, action: str, notes: dict[int, str]) -> PendingEntry | None:
+    state = inspect(obj)
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
+    if action == "c":
+        new = _snapshot(obj, state)
+    elif action == "d":
+        old = _snapshot(obj, state)
+    else:
+        old, new = _changes(obj, state)
+        if not new:
+            return None
+    table = state.mapper.local_table.name
+    return PendingEntry(table, _entity_id(state), action, old, new, notes.pop(id(obj), None))
+
+
 def _entries(session: Session) -> list[PendingEntry]:
-    notes: dict[int, str] = session.info.pop(_NOTES, {})
-    entries = []
-    for obj in session.new:
-        if isinstance(obj, Audited):
-            state = inspect(obj)
-            entries.append(
-                PendingEntry(
-                    state.mapper.local_table.name,
-                    _entity_id(state),
-                    "c",
-                    None,
-                    _snapshot(obj, state),
-                    notes.get(id(obj)),
-                )
-            )
-    for obj in session.dirty:
-        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
-            state = inspect(obj)
-            old, new = _changes(obj, state)
-            if new:
-                table = state.mapper.local_table.name
-                entry = PendingEntry(table, _entity_id(state), "u", old, new, notes.get(id(obj)))
-                entries.append(entry)
-    for obj in session.deleted:
-        if isinstance(obj, Audited):
-            state = inspect(obj)
-            entries.append(
-                PendingEntry(
-                    state.mapper.local_table.name,
-                    _entity_id(state),
-                    "d",
-                    _snapshot(obj, state),
-                    None,
-                    notes.get(id(obj)),
-                )
-            )
-    return entries
+    notes: dict[int, str] = session.info.get(_NOTES, {})
+    touched = [
+        *(("c", obj) for obj in session.new),
+        *(("u", obj) for obj in session.dirty if session.is_modified(obj)),
+        *(("d", obj) for obj in session.deleted),
+    ]
+    entries = [_entry(obj, action, notes) for action, obj in touched if isinstance(obj, Audited)]
+    return [entry for entry in entries if entry is not None]
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     # Still inside the flush: new/dirty/deleted and attribute history show what was written.
     write_entries(session.connection(), _entries(session))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_notes(session: Session, *args: Any) -> None:
+    session.info.pop(_NOTES, None)

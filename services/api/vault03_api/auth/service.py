@@ -138,10 +138,10 @@ def record_failure(
         session, key=ip_key, limits=throttle.ip_limits(settings), now=now
     )
     if user is not None:
+        note(session, user, event_name)
         user.failed_logins += 1
         user.locked_until = throttle.locked_until(session, key=account_key)
         user.updated_at = now
-        note(session, user, event_name)
         session.add(user)
     else:
         record_event(
