@@ -6,10 +6,12 @@ import json
 
 import click
 
+from vault03_api.audit.cli import audit
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.migrations import upgrade_database
 from vault03_api.settings import ApiSettings
+from vault03_api.users.cli import users
 from vault03_common.events import (
     DeliveryPayload,
     EmailPayload,
@@ -23,6 +25,10 @@ from vault03_common.events import (
 @click.group()
 def main() -> None:
     """Administer a VAULT03 installation."""
+
+
+main.add_command(users)
+main.add_command(audit)
 
 
 @main.command()

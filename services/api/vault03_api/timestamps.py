@@ -51,7 +51,7 @@ def now() -> datetime:
 
 def utc_field(*, nullable: bool = False, index: bool = False, default_now: bool = False) -> Any:
     """A SQLModel field stored as UtcDateTime; `default_now` fills it from the clock."""
-    column = Column(UtcDateTime(), nullable=nullable, index=index)
+    column: Column[datetime] = Column(UtcDateTime(), nullable=nullable, index=index)
     if default_now:
         return Field(default_factory=now, sa_column=column)
     return Field(default=None, sa_column=column)

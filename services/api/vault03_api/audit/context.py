@@ -17,7 +17,8 @@ class AuditContext:
     user_agent: str | None = None
 
 
-_current: ContextVar[AuditContext] = ContextVar("vault03_audit_context", default=AuditContext())
+_SYSTEM = AuditContext()
+_current: ContextVar[AuditContext] = ContextVar("vault03_audit_context", default=_SYSTEM)
 
 
 def current() -> AuditContext:

@@ -22,7 +22,16 @@ GENESIS_HASH = "0" * 64
 REDACTED = "[redacted]"
 # Secrets are never logged, whichever table holds them.
 ALWAYS_REDACTED = frozenset(
-    {"password_hash", "totp_secret", "totp_pending_secret", "token_hash", "code_hash", "csrf_token"}
+    {
+        "password_hash",
+        "totp_secret",
+        "totp_pending_secret",
+        "token_hash",
+        "code_hash",
+        "csrf_token",
+        "security_stamp",
+        "user_fingerprint",
+    }
 )
 _NOTES = "vault03_audit_notes"
 
@@ -70,9 +79,7 @@ def note(session: Session, obj: object, event_name: str) -> None:
 
 def record_read(session: Session, *, entity_type: str, entity_id: str) -> None:
     """Log a read of protected contents (action 'r'), e.g. a file download."""
-    write_entries(
-        session.connection(), [PendingEntry(entity_type, entity_id, "r", event="read")]
-    )
+    write_entries(session.connection(), [PendingEntry(entity_type, entity_id, "r", event="read")])
 
 
 def record_event(
@@ -119,7 +126,7 @@ def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
         row["changed_at"] = changed_at
         rows.append(row)
         next_id += 1
-    connection.execute(insert(AuditLog.__table__), rows)  # type: ignore[arg-type]
+    connection.execute(insert(AuditLog), rows)
 
 
 def _json_safe(value: Any) -> Any:
@@ -175,47 +182,40 @@ def _changes(obj: Audited, state: InstanceState[Any]) -> tuple[dict[str, Any], d
     return old, new
 
 
+def _entry(obj: Audited, action: str, notes: dict[int, str]) -> PendingEntry | None:
+    state = inspect(obj)
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
+    if action == "c":
+        new = _snapshot(obj, state)
+    elif action == "d":
+        old = _snapshot(obj, state)
+    else:
+        old, new = _changes(obj, state)
+        if not new:
+            return None
+    table = state.mapper.local_table.name
+    return PendingEntry(table, _entity_id(state), action, old, new, notes.pop(id(obj), None))
+
+
 def _entries(session: Session) -> list[PendingEntry]:
-    notes: dict[int, str] = session.info.pop(_NOTES, {})
-    entries = []
-    for obj in session.new:
-        if isinstance(obj, Audited):
-            state = inspect(obj)
-            entries.append(
-                PendingEntry(
-                    state.mapper.local_table.name,  # type: ignore[attr-defined]
-                    _entity_id(state),
-                    "c",
-                    None,
-                    _snapshot(obj, state),
-                    notes.get(id(obj)),
-                )
-            )
-    for obj in session.dirty:
-        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
-            state = inspect(obj)
-            old, new = _changes(obj, state)
-            if new:
-                table = state.mapper.local_table.name  # type: ignore[attr-defined]
-                entry = PendingEntry(table, _entity_id(state), "u", old, new, notes.get(id(obj)))
-                entries.append(entry)
-    for obj in session.deleted:
-        if isinstance(obj, Audited):
-            state = inspect(obj)
-            entries.append(
-                PendingEntry(
-                    state.mapper.local_table.name,  # type: ignore[attr-defined]
-                    _entity_id(state),
-                    "d",
-                    _snapshot(obj, state),
-                    None,
-                    notes.get(id(obj)),
-                )
-            )
-    return entries
+    notes: dict[int, str] = session.info.get(_NOTES, {})
+    touched = [
+        *(("c", obj) for obj in session.new),
+        *(("u", obj) for obj in session.dirty if session.is_modified(obj)),
+        *(("d", obj) for obj in session.deleted),
+    ]
+    entries = [_entry(obj, action, notes) for action, obj in touched if isinstance(obj, Audited)]
+    return [entry for entry in entries if entry is not None]
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     # Still inside the flush: new/dirty/deleted and attribute history show what was written.
     write_entries(session.connection(), _entries(session))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_notes(session: Session, *args: Any) -> None:
+    session.info.pop(_NOTES, None)

@@ -17,8 +17,19 @@ from vault03_api.audit.schemas import AuditEntryOut, AuditFilter
 from vault03_api.db import session_scope
 
 CSV_COLUMNS = (
-    "id", "entity_type", "entity_id", "action", "changed_by", "changed_at", "old_values",
-    "new_values", "event", "ip", "user_agent", "prev_hash", "hash",
+    "id",
+    "entity_type",
+    "entity_id",
+    "action",
+    "changed_by",
+    "changed_at",
+    "old_values",
+    "new_values",
+    "event",
+    "ip",
+    "user_agent",
+    "prev_hash",
+    "hash",
 )
 _CSV_BATCH = 500
 
@@ -76,9 +87,7 @@ def csv_rows(engine: Engine, *, where: AuditFilter) -> Iterator[str]:
     while True:
         with session_scope(engine) as session:
             rows = search(session, where=where, limit=_CSV_BATCH, before_id=before_id)
-            values = [
-                [_csv_value(getattr(row, column)) for column in CSV_COLUMNS] for row in rows
-            ]
+            values = [[_csv_value(getattr(row, column)) for column in CSV_COLUMNS] for row in rows]
         if not values:
             return
         writer.writerows(values)

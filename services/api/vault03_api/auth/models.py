@@ -24,14 +24,14 @@ class Stage(StrEnum):
     """How far a session has come through login; only `full` reaches the application."""
 
     TOTP = "totp"  # password accepted, second factor awaited
-    PASSWORD = "password"  # must choose a new password first
+    PASSWORD = "password"  # noqa: S105  must choose a new password first
     ENROL = "enrol"  # must enrol TOTP first
     FULL = "full"
 
 
 class TokenPurpose(StrEnum):
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105
 
 
 def _uuid() -> str:

@@ -26,7 +26,7 @@ from vault03_api.auth.exceptions import (
     TooManyAttempts,
     WeakPassword,
 )
-from vault03_api.auth.models import Stage, User
+from vault03_api.auth.models import Role, Stage, User
 from vault03_api.auth.principal import Principal
 from vault03_api.auth.runner import in_transaction
 from vault03_api.auth.schemas import (
@@ -62,7 +62,7 @@ def user_out(user: User) -> UserOut:
         id=user.id,
         name=user.name,
         email=user.email,
-        role=user.role,  # type: ignore[arg-type]
+        role=Role(user.role),
         two_factor_enabled=user.two_factor_enabled,
     )
 
@@ -107,7 +107,11 @@ async def login(body: LoginIn, response: Response, state: StateDep) -> SessionOu
     """Check email and password; the session may still need a second factor (see `stage`)."""
     settings, ip = state.settings, current().ip
     gate = await in_transaction(
-        state.engine, service.begin_login, email=body.email, ip=ip, settings=settings,
+        state.engine,
+        service.begin_login,
+        email=body.email,
+        ip=ip,
+        settings=settings,
         now=clock.utcnow(),
     )
     if gate.refusal is not None:
@@ -199,7 +203,9 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> SessionOut:
     user = session.get(User, principal.user_id)
     if user is None:
         raise NotAuthenticated()
-    return SessionOut(stage=principal.stage, csrf_token=principal.csrf_token or "", user=user_out(user))
+    return SessionOut(
+        stage=principal.stage, csrf_token=principal.csrf_token or "", user=user_out(user)
+    )
 
 
 @router.post(
@@ -221,7 +227,9 @@ def logout(principal: CurrentPrincipal, session: SessionDep, state: StateDep) ->
     responses=error_responses(IdentityConflict, *_AUTH_ERRORS),
 )
 @access(*ALL_ROLES, stages=[Stage.ENROL, Stage.FULL])
-def start_enrolment(principal: CurrentPrincipal, session: SessionDep, state: StateDep) -> EnrolmentOut:
+def start_enrolment(
+    principal: CurrentPrincipal, session: SessionDep, state: StateDep
+) -> EnrolmentOut:
     """A new TOTP secret as an otpauth URI and a QR code; confirm it with a first code."""
     enrolment = service.start_enrolment(session, user_id=principal.user_id, ring=state.keyring)
     return EnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.uri, qr_svg=enrolment.qr_svg)
@@ -273,7 +281,11 @@ async def _verify_current_password(
     """Check the current password under the login throttle; its hash when it is right."""
     ip = current().ip
     gate = await in_transaction(
-        state.engine, service.begin_login, email=principal.email, ip=ip, settings=state.settings,
+        state.engine,
+        service.begin_login,
+        email=principal.email,
+        ip=ip,
+        settings=state.settings,
         now=clock.utcnow(),
     )
     if gate.refusal is not None:
@@ -281,7 +293,10 @@ async def _verify_current_password(
     verdict = await state.passwords.verify(gate.password_hash, password)
     if not verdict.ok:
         await in_transaction(
-            state.engine, _password_check_failed, user_id=principal.user_id, ip=ip,
+            state.engine,
+            _password_check_failed,
+            user_id=principal.user_id,
+            ip=ip,
             settings=state.settings,
         )
         raise InvalidCredentials()
@@ -294,7 +309,12 @@ def _password_check_failed(
     user = session.get(User, user_id)
     if user is not None:
         service.record_failure(
-            session, email=user.email, user=user, ip=ip, settings=settings, now=clock.utcnow(),
+            session,
+            email=user.email,
+            user=user,
+            ip=ip,
+            settings=settings,
+            now=clock.utcnow(),
             event_name="password_check_failed",
         )
 
@@ -343,7 +363,10 @@ async def set_password_with_link(body: PasswordSetIn, state: StateDep) -> Messag
     service.check_password_policy(body.password, email=user.email, settings=state.settings)
     password_hash = await state.passwords.hash(body.password)
     await in_transaction(
-        state.engine, service.use_link, token=body.token, password_hash=password_hash,
+        state.engine,
+        service.use_link,
+        token=body.token,
+        password_hash=password_hash,
         now=clock.utcnow(),
     )
     return MessageOut(message="password set; you can log in now")
@@ -400,4 +423,3 @@ def revoke_token(token_id: str, principal: CurrentPrincipal, session: SessionDep
         session, user_id=principal.user_id, token_id=token_id, now=clock.utcnow()
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-

@@ -82,7 +82,9 @@ def next_stage(user: User, settings: ApiSettings) -> Stage:
 
 def alert_operators(session: Session, *, text: str) -> None:
     """A Telegram message to the operators' chat, through the outbox."""
-    enqueue_delivery(session, kind="security_alert", payload=TelegramPayload(text=f"VAULT03: {text}"))
+    enqueue_delivery(
+        session, kind="security_alert", payload=TelegramPayload(text=f"VAULT03: {text}")
+    )
 
 
 # --- login, step 1: email and password ----------------------------------------------------
@@ -136,10 +138,10 @@ def record_failure(
         session, key=ip_key, limits=throttle.ip_limits(settings), now=now
     )
     if user is not None:
+        note(session, user, event_name)
         user.failed_logins += 1
         user.locked_until = throttle.locked_until(session, key=account_key)
         user.updated_at = now
-        note(session, user, event_name)
         session.add(user)
     else:
         record_event(
@@ -206,7 +208,12 @@ def finish_login(
     )
     if not ok or user is None:
         record_failure(
-            session, email=email, user=user, ip=ip, settings=settings, now=now,
+            session,
+            email=email,
+            user=user,
+            ip=ip,
+            settings=settings,
+            now=now,
             event_name="login_failed",
         )
         return None
@@ -309,8 +316,13 @@ def submit_totp(
         )
         if consumed.rowcount == 1:  # type: ignore[attr-defined]
             issued = _second_factor_passed(
-                session, user=user, pending_session_id=pending_session_id, ip=ip,
-                user_agent=user_agent, settings=settings, now=now,
+                session,
+                user=user,
+                pending_session_id=pending_session_id,
+                ip=ip,
+                user_agent=user_agent,
+                settings=settings,
+                now=now,
             )
             return SecondFactorOutcome(issued=issued)
         event_name = "totp_replay"
@@ -319,7 +331,12 @@ def submit_totp(
             text=f"a used TOTP code was replayed for {user.email} from {ip or 'unknown address'}",
         )
     record_failure(
-        session, email=user.email, user=user, ip=ip, settings=settings, now=now,
+        session,
+        email=user.email,
+        user=user,
+        ip=ip,
+        settings=settings,
+        now=now,
         event_name=event_name,
     )
     return SecondFactorOutcome()
@@ -352,7 +369,12 @@ def submit_recovery_code(
     ).first()
     if row is None:
         record_failure(
-            session, email=user.email, user=user, ip=ip, settings=settings, now=now,
+            session,
+            email=user.email,
+            user=user,
+            ip=ip,
+            settings=settings,
+            now=now,
             event_name="recovery_code_failed",
         )
         return SecondFactorOutcome()
@@ -360,8 +382,13 @@ def submit_recovery_code(
     note(session, row, "recovery_code_used")
     session.add(row)
     issued = _second_factor_passed(
-        session, user=user, pending_session_id=pending_session_id, ip=ip,
-        user_agent=user_agent, settings=settings, now=now,
+        session,
+        user=user,
+        pending_session_id=pending_session_id,
+        ip=ip,
+        user_agent=user_agent,
+        settings=settings,
+        now=now,
     )
     return SecondFactorOutcome(issued=issued)
 
@@ -427,8 +454,13 @@ def confirm_enrolment(
     if current is not None:
         session.delete(current)
     issued = _start_session(
-        session, user=user, stage=next_stage(user, settings), settings=settings, ip=ip,
-        user_agent=user_agent, now=now,
+        session,
+        user=user,
+        stage=next_stage(user, settings),
+        settings=settings,
+        ip=ip,
+        user_agent=user_agent,
+        now=now,
     )
     return Enrolled(codes, issued)
 
@@ -582,7 +614,9 @@ def request_password_reset(
         )
     ).first()
     if recent is None:  # at most one email per few minutes: no mail bombing
-        issue_link(session, user=user, purpose=TokenPurpose.PASSWORD_RESET, settings=settings, now=now)
+        issue_link(
+            session, user=user, purpose=TokenPurpose.PASSWORD_RESET, settings=settings, now=now
+        )
 
 
 # --- API tokens --------------------------------------------------------------------------

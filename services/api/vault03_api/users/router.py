@@ -39,7 +39,11 @@ def list_users(session: SessionDep) -> list[AdminUserOut]:
 def invite_user(body: InviteIn, session: SessionDep, settings: SettingsDep) -> AdminUserOut:
     """Create an account and email it a single-use, expiring set-password link."""
     user = service.invite_user(
-        session, email=body.email, name=body.name, role=body.role, settings=settings,
+        session,
+        email=body.email,
+        name=body.name,
+        role=body.role,
+        settings=settings,
         now=clock.utcnow(),
     )
     return _out(user)
@@ -59,7 +63,9 @@ def force_password_reset_all(session: SessionDep, settings: SettingsDep) -> Rese
     return ResetCountOut(users=len(users))
 
 
-@router.get("/{user_id}", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS))
+@router.get(
+    "/{user_id}", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS)
+)
 @access(Role.ADMIN)
 def get_user(user_id: int, session: SessionDep) -> AdminUserOut:
     return _out(service.get_user(session, user_id=user_id))

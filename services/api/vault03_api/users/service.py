@@ -35,13 +35,28 @@ def get_user_by_email(session: Session, *, email: str) -> User:
     return user
 
 
-def _new_user(session: Session, *, email: str, name: str, role: Role, now: datetime) -> User:
+def _new_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    now: datetime,
+    password_hash: str | None = None,
+) -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise IdentityConflict("not an email address")
     if session.exec(select(User).where(User.email == email)).first() is not None:
         raise IdentityConflict(f"a user with email {email} exists already")
-    user = User(email=email, name=name.strip(), role=role.value, created_at=now, updated_at=now)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role.value,
+        password_hash=password_hash,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(user)
     session.flush()  # the id is needed for the link
     return user
@@ -60,10 +75,9 @@ def create_admin(
     session: Session, *, email: str, name: str, password_hash: str, now: datetime
 ) -> User:
     """The first account, made from the command line; it must enrol TOTP at first login."""
-    user = _new_user(session, email=email, name=name, role=Role.ADMIN, now=now)
-    user.password_hash = password_hash
-    session.add(user)
-    return user
+    return _new_user(
+        session, email=email, name=name, role=Role.ADMIN, now=now, password_hash=password_hash
+    )
 
 
 def _active_admins(session: Session) -> int:
