@@ -9,9 +9,11 @@ import click
 from vault03_api.audit.cli import audit
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.service import enqueue_delivery
+from vault03_api.keys.cli import keys
 from vault03_api.migrations import upgrade_database
 from vault03_api.settings import ApiSettings
 from vault03_api.users.cli import users
+from vault03_api.vaults.cli import files, vaults
 from vault03_common.events import (
     DeliveryPayload,
     EmailPayload,
@@ -29,6 +31,9 @@ def main() -> None:
 
 main.add_command(users)
 main.add_command(audit)
+main.add_command(keys)
+main.add_command(files)
+main.add_command(vaults)
 
 
 @main.command()
