@@ -29,8 +29,7 @@ def sanitise_filename(raw: str) -> str:
     """A name safe to show and to offer in Content-Disposition: no path, no control or
     reserved characters, no leading dots, at most 255 UTF-8 bytes (the extension kept)."""
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name)
-    name = " ".join(name.split()).lstrip(". ").rstrip(". ")
+    name = _UNSAFE.sub("_", " ".join(name.split())).lstrip(". ").rstrip(". ")
     if not name:
         raise BadUpload("the file name is empty once cleaned", detail={"name": raw[:300]})
     if len(name.encode()) > MAX_NAME_BYTES:
