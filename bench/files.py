@@ -196,7 +196,12 @@ class Api:
         config = store / "nats.conf"
         config.write_text(nats_config(store_dir=store, port=nats_port, monitor_port=free_port()))
         self.processes.append(
-            subprocess.Popen([str(nats_server_binary()), "-c", str(config)], cwd=self.work)
+            subprocess.Popen(
+                [str(nats_server_binary()), "-c", str(config)],
+                cwd=self.work,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         )
         self.env["VAULT03_NATS_URL"] = f"nats://127.0.0.1:{nats_port}"
         self.token = self.admin_token()
@@ -206,24 +211,35 @@ class Api:
         wait_http(f"{self.url}/api/health")
 
     def admin_token(self) -> str:
-        """An admin and an API token for it, made with the `vault03` command."""
-        vault03 = [sys.executable, "-m", "vault03_api.cli"]
-        subprocess.run(
-            [*vault03, "users", "create", "bench@example.com", "--name", "B", "--role", "admin"],
-            env=self.env,
-            cwd=self.work,
-            check=True,
-            capture_output=True,
+        """An admin and an API token for it, written before the API starts."""
+        from vault03_api import clock
+        from vault03_api.auth.service import create_api_token
+        from vault03_api.db import create_db_engine, session_scope
+        from vault03_api.migrations import upgrade_database
+        from vault03_api.settings import ApiSettings
+        from vault03_api.users.service import create_admin
+
+        settings = ApiSettings(
+            data_dir=self.work / "data",
+            keys_dir=self.work / "keys",
+            backup_dir=self.work / "backup",
         )
-        done = subprocess.run(
-            [*vault03, "users", "token", "bench@example.com", "--name", "bench"],
-            env=self.env,
-            cwd=self.work,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return done.stdout.strip().splitlines()[-1]
+        engine = create_db_engine(settings.database_path)
+        upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
+        with session_scope(engine) as session:
+            now = clock.utcnow()
+            user = create_admin(
+                session,
+                email="bench@example.com",
+                name="Bench",
+                password_hash="-",  # noqa: S106  (no password: the bench uses a token)
+                now=now,
+            )
+            session.flush()
+            assert user.id is not None
+            _, secret = create_api_token(session, user_id=user.id, name="bench", days=1, now=now)
+        engine.dispose()
+        return secret
 
     @property
     def headers(self) -> list[str]:
@@ -246,7 +262,11 @@ class Api:
     def new_vault(self) -> str:
         customer = self.post_json(
             "/api/customers",
-            {"name": "Bench Customer", "email": "bench.customer@example.com"},
+            {
+                "name": "Bench Customer",
+                "email": "bench.customer@example.com",
+                "preferred_channel": "email",
+            },
         )
         vault = self.post_json(f"/api/customers/{customer['id']}/vaults", {"name": "bench"})
         return str(vault["id"])
