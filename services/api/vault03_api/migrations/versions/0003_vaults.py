@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Integer(), sa.ForeignKey("customers.id"), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("description", sa.String(), nullable=True),
-        sa.Column("quota_bytes", sa.BigInteger(), nullable=True),
+        sa.Column("quota_bytes", sa.Integer(), nullable=True),  # SQLite integers are 64-bit
         sa.Column("created_at", TIME(), nullable=False),
         sa.Column("updated_at", TIME(), nullable=False),
         sa.Column("deleted_at", TIME(), nullable=True),
@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("vault_id", sa.Integer(), sa.ForeignKey("vaults.id"), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("content_type", sa.String(), nullable=False),
-        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),  # SQLite integers are 64-bit
         sa.Column("sha256", sa.String(), nullable=False),
         sa.Column("key_version", sa.Integer(), nullable=False),
         sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
