@@ -67,7 +67,13 @@ def live_api(tmp_path: Path, nats_server: NatsServer) -> Iterator[LiveApi]:
     }
     live = LiveApi(f"http://127.0.0.1:{port}", env, tmp_path / "data" / "data.db")
     created = live.vault03(
-        "users", "create-admin", "--email", ADMIN, "--name", "Ada Admin", "--password-stdin",
+        "users",
+        "create-admin",
+        "--email",
+        ADMIN,
+        "--name",
+        "Ada Admin",
+        "--password-stdin",
         stdin=PASSWORD + "\n",
     )
     assert created.returncode == 0, created.stderr
@@ -162,7 +168,7 @@ def test_operations_guide_sql_on_the_live_database(live_api: LiveApi) -> None:
 
         # Disable the staff account behind the API's back: refused on the very next request.
         assert staff.get("/api/auth/me").status_code == 200
-        live.sql(f"UPDATE users SET deleted_at = datetime('now') WHERE email = '{STAFF}';")
+        live.sql("UPDATE users SET deleted_at = datetime('now') WHERE email = 'staff@example.org';")
         assert staff.get("/api/auth/me").status_code == 401
         relogin = httpx.post(
             f"{live.url}/api/auth/login", json={"email": STAFF, "password": PASSWORD}
@@ -173,7 +179,8 @@ def test_operations_guide_sql_on_the_live_database(live_api: LiveApi) -> None:
         # a new enrolment, and nothing else.
         assert admin.get("/api/users").status_code == 200
         live.sql(
-            f"UPDATE users SET two_factor_enabled = 0, totp_secret = NULL WHERE email = '{ADMIN}';"
+            "UPDATE users SET two_factor_enabled = 0, totp_secret = NULL "
+            "WHERE email = 'admin@example.org';"
         )
         assert admin.get("/api/users").status_code == 401
         _, admin_csrf = _enrol(admin, ADMIN)
@@ -245,9 +252,7 @@ def test_users_commands_against_the_running_api(live_api: LiveApi) -> None:
         reset = live.vault03("users", "force-password-reset", "--all")
         assert reset.returncode == 0 and "2 user(s)" in reset.stdout
     assert live.sql("SELECT count(*) FROM users WHERE password_hash IS NULL;").strip() == "2"
-    assert (
-        live.sql("SELECT count(*) FROM deliveries WHERE kind = 'password_reset';").strip() == "2"
-    )
+    assert live.sql("SELECT count(*) FROM deliveries WHERE kind = 'password_reset';").strip() == "2"
     entries = live.sql("SELECT user_agent FROM audit_logs WHERE event = 'password_reset_forced';")
     assert entries.split() == ["vault03-cli", "vault03-cli"]
     assert live.vault03("audit", "verify").returncode == 0

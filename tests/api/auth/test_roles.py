@@ -79,7 +79,7 @@ def test_each_role_gets_what_the_table_says(harness: Harness, role: str) -> None
     csrf = harness.login(email)
     # Routes that end the caller's own session go last.
     last = [("POST", "/api/auth/logout"), ("POST", "/api/users/force-password-reset")]
-    order = sorted(TABLE.items(), key=lambda item: (last.index(item[0]) if item[0] in last else -1))
+    order = sorted(TABLE.items(), key=lambda item: last.index(item[0]) if item[0] in last else -1)
     for (method, path), rule in order:
         if rule == PUBLIC:
             continue

@@ -79,9 +79,12 @@ def test_forgot_password_answers_alike(harness: Harness) -> None:
         "/api/auth/password/set", json={"token": token, "password": "my new long password"}
     )
     assert response.status_code == 200
-    assert harness.client.post(
-        "/api/auth/login", json={"email": STAFF, "password": "my new long password"}
-    ).status_code == 200
+    assert (
+        harness.client.post(
+            "/api/auth/login", json={"email": STAFF, "password": "my new long password"}
+        ).status_code
+        == 200
+    )
 
 
 def test_role_change_applies_on_the_next_request(harness: Harness) -> None:
@@ -115,7 +118,9 @@ def test_disable_and_enable(harness: Harness) -> None:
     harness.login(STAFF, client=staff)
     assert harness.client.post(f"/api/users/{staff_id}/disable", headers=headers).status_code == 200
     assert staff.get("/api/auth/me").status_code == 401
-    login = harness.new_client().post("/api/auth/login", json={"email": STAFF, "password": PASSWORD})
+    login = harness.new_client().post(
+        "/api/auth/login", json={"email": STAFF, "password": PASSWORD}
+    )
     assert login.status_code == 401
     assert harness.client.post(f"/api/users/{staff_id}/enable", headers=headers).status_code == 200
     harness.login(STAFF, client=harness.new_client())
@@ -129,7 +134,9 @@ def test_reset_two_factor(harness: Harness) -> None:
     response = harness.client.post(f"/api/users/{staff_id}/reset-2fa", headers=headers)
     assert response.status_code == 200 and response.json()["two_factor_enabled"] is False
     assert staff.get("/api/auth/me").status_code == 401
-    again = harness.new_client().post("/api/auth/login", json={"email": STAFF, "password": PASSWORD})
+    again = harness.new_client().post(
+        "/api/auth/login", json={"email": STAFF, "password": PASSWORD}
+    )
     assert again.json()["stage"] == "enrol"
     entry = harness.audit(event="two_factor_reset")[0]
     assert entry["old_values"]["totp_secret"] == "[redacted]"
