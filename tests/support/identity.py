@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from tests.support import free_port
 from vault03_api import clock as clock_module
@@ -92,7 +92,9 @@ class Harness:
             if two_factor:
                 secret = totp.new_secret()
                 purpose = totp_purpose(user.id)
-                user.totp_secret = sealing.seal(self.state.keyring, secret.encode(), purpose=purpose)
+                user.totp_secret = sealing.seal(
+                    self.state.keyring, secret.encode(), purpose=purpose
+                )
                 user.two_factor_enabled = True
             self.created[email] = secret
             return user.id
@@ -102,7 +104,9 @@ class Harness:
         assert secret is not None
         return totp.code_at_step(secret, totp.current_step(self.clock.now) + steps)
 
-    def login(self, email: str, *, password: str = PASSWORD, client: TestClient | None = None) -> str:
+    def login(
+        self, email: str, *, password: str = PASSWORD, client: TestClient | None = None
+    ) -> str:
         """Both steps; returns the CSRF token of the full session (cookie kept by the client)."""
         client = client or self.client
         response = client.post("/api/auth/login", json={"email": email, "password": password})

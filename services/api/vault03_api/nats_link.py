@@ -14,6 +14,8 @@ from vault03_common.jetstream import connect, ensure_streams
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 3.0
+
 
 class NatsLink:
     """Connects (and reconnects) for ever; `ready` is set while JetStream can be used."""
@@ -81,5 +83,10 @@ class NatsLink:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None and not self._nc.is_closed:
+            # A drain waits for the pull subscriptions' drain timeout (30 s by default) once
+            # their consumers are cancelled; past a few seconds, close without draining.
             with contextlib.suppress(Exception):
-                await self._nc.drain()
+                await asyncio.wait_for(self._nc.drain(), timeout=DRAIN_SECONDS)
+            if not self._nc.is_closed:
+                with contextlib.suppress(Exception):
+                    await self._nc.close()

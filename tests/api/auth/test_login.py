@@ -81,10 +81,15 @@ def test_unknown_email_and_wrong_password_answer_alike(
     wrong = _login(harness, ADMIN, "not the password")
     disabled = _login(harness, "gone@example.org")
     assert unknown[0] == wrong[0] == disabled[0] == 401
-    assert unknown[1] == wrong[1] == disabled[1] == {
-        "error": "invalid email or password",
-        "detail": None,
-    }
+    assert (
+        unknown[1]
+        == wrong[1]
+        == disabled[1]
+        == {
+            "error": "invalid email or password",
+            "detail": None,
+        }
+    )
     assert unknown[2] == wrong[2] == disabled[2]
     # Same work either way: exactly one argon2 verification per attempt, the unknown
     # account against a dummy hash made with the same parameters.

@@ -95,7 +95,8 @@ def test_api_token_lifecycle(harness: Harness) -> None:
     harness.create_user(STAFF)
     csrf = harness.login(STAFF)
     created = harness.client.post(
-        "/api/auth/tokens", json={"name": "backup script", "expires_in_days": 2},
+        "/api/auth/tokens",
+        json={"name": "backup script", "expires_in_days": 2},
         headers={CSRF: csrf},
     ).json()
     secret = created["token"]
@@ -106,7 +107,10 @@ def test_api_token_lifecycle(harness: Harness) -> None:
     script = harness.new_client()
     auth = {"Authorization": f"Bearer {secret}"}
     assert script.get("/api/auth/me", headers=auth).json()["user"]["email"] == STAFF
-    assert script.get("/api/auth/me", headers={"Authorization": "Bearer v03_forged"}).status_code == 401
+    assert (
+        script.get("/api/auth/me", headers={"Authorization": "Bearer v03_forged"}).status_code
+        == 401
+    )
     harness.clock.advance(days=2)
     assert script.get("/api/auth/me", headers=auth).status_code == 401
     harness.clock.advance(days=-2)
@@ -145,9 +149,12 @@ def test_password_change_ends_other_sessions_and_tokens(harness: Harness) -> Non
     assert other.get("/api/auth/me").status_code == 401
     bearer = harness.new_client().get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert bearer.status_code == 401
-    assert harness.client.post(
-        "/api/auth/login", json={"email": STAFF, "password": PASSWORD}
-    ).status_code == 401
+    assert (
+        harness.client.post(
+            "/api/auth/login", json={"email": STAFF, "password": PASSWORD}
+        ).status_code
+        == 401
+    )
 
 
 def test_enrolment_is_forced_and_confirmed_by_a_first_code(harness: Harness) -> None:
@@ -194,9 +201,7 @@ def test_totp_optional_for_roles_not_configured(tmp_path, fake_clock) -> None:  
         h.create_user(ADMIN, role="admin", two_factor=False)
         staff = h.client.post("/api/auth/login", json={"email": STAFF, "password": PASSWORD})
         assert staff.json()["stage"] == "full"
-        admin = h.new_client().post(
-            "/api/auth/login", json={"email": ADMIN, "password": PASSWORD}
-        )
+        admin = h.new_client().post("/api/auth/login", json={"email": ADMIN, "password": PASSWORD})
         assert admin.json()["stage"] == "enrol"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from vault03_api.audit.chain import verify_chain
-from vault03_api.db import create_db_engine
+from vault03_api.db import create_db_engine, read_only_connection
 from vault03_api.settings import ApiSettings
 
 
@@ -22,7 +22,7 @@ def verify() -> None:
         raise click.ClickException(f"no database at {settings.database_path}")
     engine = create_db_engine(settings.database_path)
     try:
-        with engine.connect() as connection:
+        with read_only_connection(engine) as connection:
             report = verify_chain(connection)
     finally:
         engine.dispose()

@@ -300,6 +300,7 @@ async def _verify_current_password(
             settings=state.settings,
         )
         raise InvalidCredentials()
+    await in_transaction(state.engine, service.release_attempt, email=principal.email, ip=ip)
     return gate.password_hash
 
 

@@ -87,6 +87,26 @@ def alert_operators(session: Session, *, text: str) -> None:
     )
 
 
+def _reserve(
+    session: Session, *, checks: tuple[tuple[str, throttle.Limits], ...], now: datetime
+) -> throttle.Refusal | None:
+    reserved: list[str] = []
+    for key, limits in checks:
+        refusal = throttle.reserve(session, key=key, limits=limits, now=now)
+        if refusal is not None:
+            for done in reserved:
+                throttle.give_back(session, key=done)
+            return refusal
+        reserved.append(key)
+    return None
+
+
+def release_attempt(session: Session, *, email: str, ip: str | None) -> None:
+    """A reserved attempt succeeded: it counts against neither the account nor the client."""
+    throttle.give_back(session, key=throttle.ip_key(ip))
+    throttle.give_back(session, key=throttle.account_key(normalise_email(email)))
+
+
 # --- login, step 1: email and password ----------------------------------------------------
 
 
@@ -107,12 +127,9 @@ def begin_login(
         (throttle.ip_key(ip), throttle.ip_limits(settings)),
         (throttle.account_key(email), throttle.account_limits(settings)),
     )
-    for key, limits in checks:
-        refusal = throttle.reserve(session, key=key, limits=limits, now=now)
-        if refusal is not None:
-            if refusal.newly:
-                alert_operators(session, text=f"login locked for {key} after repeated failures")
-            return LoginGate(refusal)
+    refusal = _reserve(session, checks=checks, now=now)
+    if refusal is not None:
+        return LoginGate(refusal)
     user = find_user(session, email=email)
     usable = user is not None and user.deleted_at is None
     return LoginGate(None, user.password_hash if usable and user is not None else None)
@@ -220,8 +237,7 @@ def finish_login(
     if new_hash is not None:
         user.password_hash = new_hash  # parameters were raised since this hash was made
         note(session, user, "password_rehashed")
-    throttle.give_back(session, key=throttle.ip_key(ip))
-    throttle.give_back(session, key=throttle.account_key(user.email))
+    release_attempt(session, email=user.email, ip=ip)
     purge_dead_sessions(session, user=user, now=now)
     stage = Stage.TOTP if user.two_factor_enabled else next_stage(user, settings)
     return _start_session(
@@ -245,13 +261,7 @@ def _reserve_second_factor(
         (throttle.ip_key(ip), throttle.ip_limits(settings)),
         (throttle.account_key(user.email), throttle.account_limits(settings)),
     )
-    for key, limits in checks:
-        refusal = throttle.reserve(session, key=key, limits=limits, now=now)
-        if refusal is not None:
-            if refusal.newly:
-                alert_operators(session, text=f"login locked for {key} after repeated failures")
-            return refusal
-    return None
+    return _reserve(session, checks=checks, now=now)
 
 
 def _second_factor_passed(
@@ -264,7 +274,7 @@ def _second_factor_passed(
     settings: ApiSettings,
     now: datetime,
 ) -> IssuedSession:
-    throttle.give_back(session, key=throttle.ip_key(ip))
+    release_attempt(session, email=user.email, ip=ip)
     pending = session.get(AuthSession, pending_session_id)
     if pending is not None:
         note(session, pending, "login_step_done")

@@ -1,7 +1,8 @@
 """Failed-login throttling per account and per client address, with a timed lockout.
 
-An attempt is counted *before* the password is checked (so parallel guesses cannot slip past
-the limit) and given back when it succeeds. Unknown accounts are throttled exactly like known
+An attempt is reserved *before* the password is checked: confirmed failures plus attempts in
+flight may not exceed the limit, so parallel guesses cannot slip past it, while parallel
+successful logins never lock anyone out. Unknown accounts are throttled exactly like known
 ones, so a lockout tells nothing about whether an account exists.
 """
 
@@ -61,47 +62,49 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def _row(session: Session, key: str, now: datetime) -> LoginThrottle:
+def _row(session: Session, key: str, now: datetime, window: timedelta) -> LoginThrottle:
     row = session.get(LoginThrottle, key)
     if row is None:
-        row = LoginThrottle(key=key, failures=0, window_started_at=now)
-    elif row.locked_until is not None and row.locked_until <= now:
-        # Timed release: the lockout is over, counting starts again.
-        row.failures, row.locked_until, row.window_started_at = 0, None, now
+        return LoginThrottle(key=key, failures=0, pending=0, window_started_at=now)
+    released = row.locked_until is not None and row.locked_until <= now
+    if released or (row.locked_until is None and now - row.window_started_at > window):
+        # Timed release, or a quiet window: counting starts again (stale in-flight counts
+        # of attempts that never finished are dropped too).
+        row.failures, row.pending, row.locked_until, row.window_started_at = 0, 0, None, now
     return row
 
 
 def reserve(session: Session, *, key: str, limits: Limits, now: datetime) -> Refusal | None:
-    """Count an attempt in advance; a Refusal when the key is (or now becomes) locked."""
-    row = _row(session, key, now)
+    """Reserve an attempt; a Refusal while the key is locked or its budget is in flight."""
+    row = _row(session, key, now, limits.window)
     if row.locked_until is not None:
         return Refusal(key, _seconds(row.locked_until - now), newly=False)
-    if now - row.window_started_at > limits.window:
-        row.failures, row.window_started_at = 0, now
-    row.failures += 1
-    refusal = None
-    if row.failures > limits.max_failures:
-        row.locked_until = now + limits.lockout
-        refusal = Refusal(key, _seconds(limits.lockout), newly=True)
+    if row.failures + row.pending >= limits.max_failures:
+        return Refusal(key, 1, newly=False)  # the last allowed attempts are being checked
+    row.pending += 1
     session.add(row)
-    return refusal
+    return None
 
 
 def confirm_failure(session: Session, *, key: str, limits: Limits, now: datetime) -> bool:
-    """The counted attempt failed; True when that failure locked the key."""
+    """The reserved attempt failed; True when that failure locked the key."""
     row = session.get(LoginThrottle, key)
-    if row is None or row.locked_until is not None or row.failures < limits.max_failures:
-        return False
-    row.locked_until = now + limits.lockout
+    if row is None:
+        row = LoginThrottle(key=key, failures=0, pending=0, window_started_at=now)
+    row.pending = max(0, row.pending - 1)
+    row.failures += 1
+    newly = row.locked_until is None and row.failures >= limits.max_failures
+    if newly:
+        row.locked_until = now + limits.lockout
     session.add(row)
-    return True
+    return newly
 
 
 def give_back(session: Session, *, key: str) -> None:
-    """The counted attempt succeeded: un-count it."""
+    """The reserved attempt succeeded: it counts for nothing."""
     row = session.get(LoginThrottle, key)
-    if row is not None and row.failures > 0:
-        row.failures -= 1
+    if row is not None and row.pending > 0:
+        row.pending -= 1
         session.add(row)
 
 
@@ -109,7 +112,8 @@ def clear(session: Session, *, key: str) -> None:
     """Forget an account's failures after a complete login."""
     row = session.get(LoginThrottle, key)
     if row is not None and row.locked_until is None:
-        session.delete(row)
+        row.failures = 0
+        session.add(row)
 
 
 def locked_until(session: Session, *, key: str) -> datetime | None:
