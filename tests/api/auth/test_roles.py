@@ -14,6 +14,7 @@ PUBLIC = "public"
 ANY = frozenset({"admin", "staff", "auditor"})
 ADMIN = frozenset({"admin"})
 READERS = frozenset({"admin", "auditor"})
+STAFF = frozenset({"admin", "staff"})
 # Routes reachable before the login is complete (half-logged-in sessions).
 PENDING = "pending"
 
@@ -45,6 +46,23 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/api/users/{user_id}/force-password-reset"): ADMIN,
     ("GET", "/api/audit"): READERS,
     ("GET", "/api/audit/export.csv"): READERS,
+    # customers, vaults and files: auditors read metadata, never contents
+    ("POST", "/api/customers"): STAFF,
+    ("GET", "/api/customers"): ANY,
+    ("GET", "/api/customers/{customer_id}"): ANY,
+    ("PATCH", "/api/customers/{customer_id}"): STAFF,
+    ("DELETE", "/api/customers/{customer_id}"): STAFF,
+    ("POST", "/api/customers/{customer_id}/vaults"): STAFF,
+    ("GET", "/api/customers/{customer_id}/vaults"): ANY,
+    ("GET", "/api/vaults/{vault_id}"): ANY,
+    ("PATCH", "/api/vaults/{vault_id}"): STAFF,
+    ("DELETE", "/api/vaults/{vault_id}"): STAFF,
+    ("GET", "/api/vaults/{vault_id}/files"): ANY,
+    ("POST", "/api/vaults/{vault_id}/files"): STAFF,
+    ("PUT", "/api/vaults/{vault_id}/files/{filename}"): STAFF,
+    ("GET", "/api/files/{file_id}"): ANY,
+    ("GET", "/api/files/{file_id}/content"): STAFF,
+    ("DELETE", "/api/files/{file_id}"): STAFF,
 }
 
 
