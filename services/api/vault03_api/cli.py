@@ -6,11 +6,14 @@ import json
 
 import click
 
+from vault03_api.audit.cli import audit
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.service import enqueue_delivery
-from vault03_api.keyring import ensure_master_key, key_versions
+from vault03_api.keys.cli import keys
 from vault03_api.migrations import upgrade_database
 from vault03_api.settings import ApiSettings
+from vault03_api.users.cli import users
+from vault03_api.vaults.cli import files, vaults
 from vault03_common.events import (
     DeliveryPayload,
     EmailPayload,
@@ -24,6 +27,13 @@ from vault03_common.events import (
 @click.group()
 def main() -> None:
     """Administer a VAULT03 installation."""
+
+
+main.add_command(users)
+main.add_command(audit)
+main.add_command(keys)
+main.add_command(files)
+main.add_command(vaults)
 
 
 @main.command()
@@ -41,24 +51,6 @@ def migrate() -> None:
     engine = create_db_engine(settings.database_path)
     copy = upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
     click.echo(f"migrated; copy taken before: {copy}" if copy else "database is up to date")
-
-
-@main.group()
-def keys() -> None:
-    """Manage the master key ring (the key directory, never part of a backup)."""
-
-
-@keys.command("init")
-def keys_init() -> None:
-    """Create the first master key when the key directory holds none."""
-    keys_dir = ApiSettings().keys_dir
-    if not ensure_master_key(keys_dir):
-        click.echo(f"{keys_dir} already holds master key versions {key_versions(keys_dir)}")
-        return
-    click.echo(
-        f"created master key version 1 in {keys_dir}; store a copy offline now: it is never "
-        "part of a backup, and without it the encrypted files cannot be read"
-    )
 
 
 @main.group()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pysqlite3.dbapi2 as sqlite
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
@@ -42,7 +42,22 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 def _on_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that later writes can
     # fail with SQLITE_BUSY at once (no busy wait) when another writer got in first.
+    # Connections that only read (see read_only_connection) need not queue for that lock.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = "vault03_read_only"
+
+
+@contextmanager
+def read_only_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads only: its transactions do not wait for (or hold) the write lock."""
+    with engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY: True})
+        yield connection
 
 
 @contextmanager

@@ -41,7 +41,9 @@ def main() -> None:
     for directory in ("data", "outbox", "nats", "logs"):
         (var / directory).mkdir(parents=True, exist_ok=True)
     settings = ApiSettings()
-    if ensure_master_key(settings.keys_dir):
+    # Only for a new installation: with existing data, a lost key must be restored, and the
+    # API refuses to start and says so.
+    if not settings.database_path.exists() and ensure_master_key(settings.keys_dir):
         print(
             f"\n  A new master key was created in {settings.keys_dir}/."
             "\n  Store a copy offline now: it is never backed up, and without it the"

@@ -20,10 +20,18 @@ class AppError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, status_code: int | None = None, detail: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.headers = headers
         if status_code is not None:
             self.status_code = status_code
 
@@ -57,7 +65,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(_body(exc.message, exc.detail), status_code=exc.status_code)
+        return JSONResponse(
+            _body(exc.message, exc.detail), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

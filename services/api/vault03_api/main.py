@@ -8,24 +8,45 @@ import logging
 from collections.abc import AsyncIterator
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import REGISTRY, make_asgi_app
+from sqlalchemy import Engine
 
 from vault03_api import __version__
-from vault03_api.db import create_db_engine
+from vault03_api.audit.router import router as audit_router
+from vault03_api.auth.access import authorize
+from vault03_api.auth.passwords import Passwords
+from vault03_api.auth.router import router as auth_router
+from vault03_api.customers.router import router as customers_router
+from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.relay import OutboxRelay
 from vault03_api.deliveries.status import StatusConsumer
 from vault03_api.errors import install_error_handlers
-from vault03_api.keyring import ensure_master_key
+from vault03_api.keyring import KeyRingError, KeyRingSource
+from vault03_api.keys.service import check_keys
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.metrics import DeliveryCollector
 from vault03_api.ops.router import router as ops_router
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
+from vault03_api.users.router import router as users_router
+from vault03_api.vaults.maintenance import purge_forever, sweep_orphans
+from vault03_api.vaults.router import router as vaults_router
+from vault03_api.vaults.storage import BlobStore
 from vault03_common.logging import configure_logging
 
 log = logging.getLogger(__name__)
+
+
+def _check_keys(engine: Engine, settings: ApiSettings) -> None:
+    """Refuse to start without the master keys that the stored data needs."""
+    try:
+        with session_scope(engine) as session:
+            check_keys(session, keys_dir=settings.keys_dir)
+    except KeyRingError as error:
+        log.critical("cannot start: %s", error)
+        raise
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -36,7 +57,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for directory in (settings.data_dir, settings.files_dir):
             directory.mkdir(parents=True, exist_ok=True)
-        ensure_master_key(settings.keys_dir)
         engine = create_db_engine(settings.database_path)
         await asyncio.to_thread(
             upgrade_database,
@@ -44,9 +64,21 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             database=settings.database_path,
             backup_dir=settings.backup_dir,
         )
+        await asyncio.to_thread(_check_keys, engine, settings)
+        blobs = BlobStore(settings.files_dir)
+        blobs.prepare()
+        await asyncio.to_thread(sweep_orphans, engine, blobs)
         link = NatsLink(settings.nats_url)
         link.start()
-        app.state.vault03 = AppState(settings=settings, engine=engine, nats=link)
+        passwords = Passwords(settings)
+        app.state.vault03 = AppState(
+            settings=settings,
+            engine=engine,
+            nats=link,
+            keys=KeyRingSource(settings.keys_dir),
+            passwords=passwords,
+            blobs=blobs,
+        )
         relay = OutboxRelay(
             engine=engine,
             link=link,
@@ -58,6 +90,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         tasks = [
             asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(StatusConsumer(engine=engine, link=link).run(), name="status"),
+            asyncio.create_task(
+                purge_forever(
+                    engine,
+                    blobs,
+                    retention_days=settings.vault_retention_days,
+                    interval_seconds=settings.purge_interval_minutes * 60,
+                ),
+                name="purge",
+            ),
         ]
         log.info("api started", extra={"version": __version__, "port": settings.port})
         try:
@@ -67,14 +108,23 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             relay.close()
+            passwords.close()
             REGISTRY.unregister(collector)
             await link.close()
             engine.dispose()
             log.info("api stopped")
 
-    app = FastAPI(title="VAULT03", version=__version__, lifespan=lifespan)
+    # One dependency checks every route against the access policy it declares.
+    app = FastAPI(
+        title="VAULT03", version=__version__, lifespan=lifespan, dependencies=[Depends(authorize)]
+    )
     install_error_handlers(app)
     app.include_router(ops_router)
+    app.include_router(auth_router)
+    app.include_router(users_router)
+    app.include_router(audit_router)
+    app.include_router(customers_router)
+    app.include_router(vaults_router)
     app.mount("/metrics", make_asgi_app())
     return app
 

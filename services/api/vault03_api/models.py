@@ -1,5 +1,36 @@
 """Every table of the API, imported here so that the metadata (and alembic) sees them all."""
 
-from vault03_api.deliveries.models import Delivery
+from vault03_api.audit import recorder as _audit_recorder  # noqa: F401  (installs the hook)
+from vault03_api.audit.models import AuditLog
 
-__all__ = ["Delivery"]
+# Everything stored under a master key registers itself for rotation and the start-up check.
+from vault03_api.auth import keyuse as _totp_keys  # noqa: F401
+from vault03_api.auth.models import (
+    ApiToken,
+    AuthSession,
+    LoginThrottle,
+    RecoveryCode,
+    User,
+    UserToken,
+)
+from vault03_api.customers.models import Customer
+from vault03_api.deliveries.models import Delivery
+from vault03_api.keys.models import KeyRotation, MasterKey
+from vault03_api.vaults import keyuse as _file_keys  # noqa: F401
+from vault03_api.vaults.models import StoredFile, Vault
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "AuthSession",
+    "Customer",
+    "Delivery",
+    "KeyRotation",
+    "LoginThrottle",
+    "MasterKey",
+    "RecoveryCode",
+    "StoredFile",
+    "User",
+    "UserToken",
+    "Vault",
+]

@@ -21,9 +21,11 @@ def _subkey(ring: KeyRing, version: int) -> bytes:
     )
 
 
-def seal(ring: KeyRing, plaintext: bytes, *, purpose: str) -> str:
-    """`v<version>:<base64(nonce + ciphertext)>`; `purpose` is bound as associated data."""
-    version = ring.current_version
+def seal(ring: KeyRing, plaintext: bytes, *, purpose: str, version: int | None = None) -> str:
+    """`v<version>:<base64(nonce + ciphertext)>`; `purpose` is bound as associated data.
+
+    `version` defaults to the ring's current master key."""
+    version = ring.current_version if version is None else version
     nonce = os.urandom(12)
     sealed = AESGCM(_subkey(ring, version)).encrypt(nonce, plaintext, purpose.encode())
     return f"v{version}:{base64.b64encode(nonce + sealed).decode()}"
@@ -40,3 +42,8 @@ def unseal(ring: KeyRing, token: str, *, purpose: str) -> bytes:
     return AESGCM(_subkey(ring, sealed_version(token))).decrypt(
         raw[:12], raw[12:], purpose.encode()
     )
+
+
+def reseal(ring: KeyRing, token: str, *, purpose: str, version: int) -> str:
+    """The same secret sealed under master key `version` (used by key rotation)."""
+    return seal(ring, unseal(ring, token, purpose=purpose), purpose=purpose, version=version)

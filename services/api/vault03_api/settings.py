@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pydantic import Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -44,6 +45,47 @@ class ApiSettings(ServiceSettings):
     """How often the outbox relay looks for queued deliveries without a wake-up."""
     outbox_batch_size: int = 100
     """Deliveries the relay publishes per round."""
+
+    # Identity (docs/identity.md). Sessions: idle and absolute lifetimes.
+    session_idle_minutes: int = Field(30, ge=1)
+    session_absolute_hours: int = Field(12, ge=1)
+    pending_login_minutes: int = Field(5, ge=1, description="Time to finish the second factor")
+    # False only for plain-HTTP local runs; refused in production.
+    session_cookie_secure: bool = True
+    # Roles that must enrol TOTP (admins always must).
+    totp_required_roles: list[str] = ["admin", "staff", "auditor"]
+    # Reverse proxies whose X-Forwarded-For is believed, as CIDRs (e.g. ["127.0.0.1/32"]).
+    trusted_proxies: list[str] = []
+    login_account_max_failures: int = Field(5, ge=1)
+    login_ip_max_failures: int = Field(20, ge=1)
+    login_failure_window_minutes: int = Field(15, ge=1)
+    login_lockout_minutes: int = Field(15, ge=1)
+    # argon2id parameters; below m=19 MiB, t=2, p=1 is refused.
+    argon2_memory_kib: int = Field(19456, ge=19456)
+    argon2_time_cost: int = Field(2, ge=2)
+    argon2_parallelism: int = Field(1, ge=1)
+    # Threads that hash passwords (0: one per CPU); they run at a lower priority than the loop.
+    argon2_threads: int = Field(0, ge=0)
+    password_min_length: int = Field(12, ge=8)
+    invitation_valid_hours: int = Field(72, ge=1)
+    password_reset_valid_minutes: int = Field(60, ge=5)
+    api_token_max_days: int = Field(365, ge=1)
+
+    # Customers, vaults and files (docs in the README's configuration reference).
+    phone_default_region: str | None = Field(
+        "FR", description="Region for mobile numbers written without +country code"
+    )
+    max_file_bytes: int = Field(5 << 30, ge=1, description="Largest file accepted (413 above)")
+    vault_retention_days: int = Field(
+        30, ge=0, description="Days a deleted vault or file is kept before its blobs are purged"
+    )
+    purge_interval_minutes: int = Field(60, ge=1)
+
+    @model_validator(mode="after")
+    def _secure_cookie_outside_development(self) -> ApiSettings:
+        if self.environment == "production" and not self.session_cookie_secure:
+            raise ValueError("session_cookie_secure may be false only in development")
+        return self
 
     @property
     def database_path(self) -> Path:

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from vault03_api.auth.passwords import Passwords
+from vault03_api.keyring import KeyRing, KeyRingSource
 from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
+from vault03_api.vaults.storage import BlobStore
 
 
 @dataclass
@@ -15,3 +18,11 @@ class AppState:
     settings: ApiSettings
     engine: Engine
     nats: NatsLink
+    keys: KeyRingSource  # re-read when `vault03 keys rotate` adds a version
+    passwords: Passwords  # argon2id on its own low-priority threads
+    blobs: BlobStore
+
+    @property
+    def keyring(self) -> KeyRing:
+        """The master keys as they are now in the key directory."""
+        return self.keys.get()

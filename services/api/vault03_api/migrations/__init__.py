@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from vault03_api.db import read_only_connection
 from vault03_api.ops.backup import snapshot_database
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    with read_only_connection(engine) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

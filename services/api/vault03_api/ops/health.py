@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from prometheus_client import Gauge
 from sqlalchemy import Engine, text
 
+from vault03_api.db import read_only_connection
 from vault03_api.migrations import current_revision, head_revision
 from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
@@ -27,7 +28,7 @@ class Check:
 
 def check_database(engine: Engine) -> Check:
     try:
-        with engine.connect() as connection:
+        with read_only_connection(engine) as connection:
             connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
     except Exception as exc:
         return Check(False, f"database unreadable: {type(exc).__name__}")

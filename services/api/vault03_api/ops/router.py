@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from vault03_api import __version__
+from vault03_api.auth.access import public
 from vault03_api.deps import StateDep
 from vault03_api.ops.health import run_checks
 
@@ -32,6 +33,7 @@ class HealthOut(BaseModel):
     response_model=HealthOut,
     responses={503: {"model": HealthOut, "description": "A check failed; it is named"}},
 )
+@public
 async def health(state: StateDep) -> JSONResponse:
     """200 when every check passes, 503 naming the failing checks otherwise."""
     checks = await asyncio.to_thread(

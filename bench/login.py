@@ -1,0 +1,210 @@
+"""Login throughput at saturation beside raw argon2 verifies on the same cores, and the p99 of
+GET /api/health during a login storm beside its idle p99 (login must not starve the loop).
+
+Runs a real API process (and a NATS server) on loopback with a throwaway data directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from argon2 import PasswordHasher
+
+from vault03_api.auth.passwords import make_hasher
+from vault03_api.devrun import nats_config, nats_server_binary
+from vault03_api.settings import ApiSettings
+
+PASSWORD = "benchmark password 1234"  # noqa: S105
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+CORES = os.cpu_count() or 1
+CONCURRENCY = 4 * CORES
+HEALTH_SAMPLES_IDLE = 300
+
+
+def email(index: int) -> str:
+    # One account per concurrent client: a single account is throttled per attempt in flight.
+    return f"bench{index}@example.org"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port} after {timeout}s")
+
+
+def raw_argon2_rate(hasher: PasswordHasher, stored: str) -> float:
+    """Verifies per second with one thread per core, for SECONDS."""
+    counts = [0] * CORES
+    deadline = time.monotonic() + SECONDS
+
+    def work(index: int) -> None:
+        while time.monotonic() < deadline:
+            hasher.verify(stored, PASSWORD)
+            counts[index] += 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(CORES)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98]
+
+
+async def health_latencies(
+    client: httpx.AsyncClient, *, count: int | None, stop: asyncio.Event
+) -> list[float]:
+    samples: list[float] = []
+    while not stop.is_set() and (count is None or len(samples) < count):
+        started = time.perf_counter()
+        response = await client.get("/api/health")
+        samples.append(time.perf_counter() - started)
+        assert response.status_code in (200, 503)
+        await asyncio.sleep(0.01)
+    return samples
+
+
+async def login_storm(client: httpx.AsyncClient, stop: asyncio.Event) -> int:
+    done = 0
+
+    async def one_client(email: str) -> None:
+        nonlocal done
+        while not stop.is_set():
+            response = await client.post(
+                "/api/auth/login", json={"email": email, "password": PASSWORD}
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"login failed: {response.status_code} {response.text}")
+            if not stop.is_set():
+                done += 1
+
+    await asyncio.gather(*(one_client(email(i)) for i in range(CONCURRENCY)))
+    return done
+
+
+async def measure(url: str) -> tuple[float, float, float]:
+    limits = httpx.Limits(max_connections=CONCURRENCY + 4)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        for i in range(CONCURRENCY):  # warm up
+            await client.post("/api/auth/login", json={"email": email(i), "password": PASSWORD})
+        never = asyncio.Event()
+        idle = await health_latencies(client, count=HEALTH_SAMPLES_IDLE, stop=never)
+        stop = asyncio.Event()
+        storm = asyncio.create_task(login_storm(client, stop))
+        busy_task = asyncio.create_task(health_latencies(client, count=None, stop=stop))
+        await asyncio.sleep(1.0)  # reach saturation before counting
+        started = time.monotonic()
+        await asyncio.sleep(SECONDS)
+        stop.set()
+        logins = await storm
+        elapsed = time.monotonic() - started + 1.0
+        busy = await busy_task
+        return logins / elapsed, p99(idle), p99(busy)
+
+
+def main() -> None:
+    settings = ApiSettings()
+    hasher = make_hasher(settings)
+    stored = hasher.hash(PASSWORD)
+    with tempfile.TemporaryDirectory(prefix="vault03-bench-") as tmp:
+        root = Path(tmp)
+        nats_port, api_port = free_port(), free_port()
+        (root / "nats").mkdir()
+        config = root / "nats" / "nats.conf"
+        config.write_text(
+            nats_config(store_dir=root / "nats", port=nats_port, monitor_port=free_port())
+        )
+        env = {
+            **os.environ,
+            "VAULT03_API_PORT": str(api_port),
+            "VAULT03_API_DATA_DIR": str(root / "data"),
+            "VAULT03_API_KEYS_DIR": str(root / "keys"),
+            "VAULT03_API_BACKUP_DIR": str(root / "backup"),
+            "VAULT03_NATS_URL": f"nats://127.0.0.1:{nats_port}",
+            "VAULT03_API_LOG_LEVEL": "WARNING",
+        }
+        for i in range(CONCURRENCY):
+            created = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from vault03_api.cli import main; main()",
+                    "users",
+                    "create-admin",
+                    "--email",
+                    email(i),
+                    "--name",
+                    f"Bench {i}",
+                    "--password-stdin",
+                ],
+                env=env,
+                input=PASSWORD + "\n",
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if created.returncode != 0:
+                raise SystemExit(created.stderr)
+        nats = subprocess.Popen(
+            [str(nats_server_binary()), "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        api = subprocess.Popen(
+            [sys.executable, "-m", "vault03_api"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(api_port, timeout=60)
+            login_rate, idle_p99, busy_p99 = asyncio.run(measure(f"http://127.0.0.1:{api_port}"))
+        finally:
+            api.terminate()
+            api.wait(timeout=60)
+            nats.terminate()
+            nats.wait(timeout=30)
+    argon2_rate = raw_argon2_rate(hasher, stored)
+    params = (
+        f"m={settings.argon2_memory_kib}KiB t={settings.argon2_time_cost} "
+        f"p={settings.argon2_parallelism}"
+    )
+    print(
+        f"argon2id {params}, {CORES} core(s), {CONCURRENCY} concurrent clients, {SECONDS:g}s runs"
+    )
+    print(f"raw argon2 verifies/s ({CORES} threads): {argon2_rate:.1f}")
+    print(f"logins/s at saturation (POST /api/auth/login): {login_rate:.1f}")
+    print(f"GET /api/health p99 idle: {idle_p99 * 1000:.1f} ms")
+    print(
+        f"GET /api/health p99 during login storm: {busy_p99 * 1000:.1f} ms "
+        f"({busy_p99 / idle_p99:.2f}x idle, target <= 2x)"
+    )
+    print(f"ratio={login_rate / argon2_rate:.2f} target=0.8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Staff identity: accounts, password + TOTP login, sessions, API tokens, roles, throttling."""

@@ -1,0 +1,148 @@
+"""Who may call what: every route declares a policy, and one app-wide dependency enforces it.
+
+A route without a declared policy is refused to everyone (and the route table test fails).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from vault03_api import clock
+from vault03_api.audit.context import AuditContext, set_actor, set_context
+from vault03_api.auth.client import client_ip
+from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
+from vault03_api.auth.models import Role, Stage
+from vault03_api.auth.principal import Principal
+from vault03_api.auth.sessions import resolve_api_token, resolve_session
+from vault03_api.db import session_scope
+from vault03_api.deps import StateDep
+from vault03_api.settings import ApiSettings
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SESSION_COOKIE = "__Host-vault03_session"
+# Browsers refuse a __Host- cookie without Secure: plain-HTTP development uses this name.
+INSECURE_SESSION_COOKIE = "vault03_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ALL_ROLES = frozenset(Role)
+ALL_STAGES = frozenset(Stage)
+_ATTRIBUTE = "__vault03_access__"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Roles admitted, and the login stages a session may be in (only `full` by default)."""
+
+    roles: frozenset[Role] = frozenset()
+    stages: frozenset[Stage] = frozenset({Stage.FULL})
+    public: bool = False
+
+
+def access(*roles: Role, stages: Iterable[Stage] = (Stage.FULL,)) -> Callable[[F], F]:
+    """Declare which roles may call a route: `@access(Role.ADMIN, Role.AUDITOR)`."""
+    policy = Policy(frozenset(roles or ALL_ROLES), frozenset(stages))
+
+    def mark(func: F) -> F:
+        setattr(func, _ATTRIBUTE, policy)
+        return func
+
+    return mark
+
+
+def public(func: F) -> F:
+    """Declare a route open without authentication (login, health, one-time links)."""
+    setattr(func, _ATTRIBUTE, Policy(public=True))
+    return func
+
+
+def policy_of(route: Any) -> Policy | None:
+    """The policy declared on a route's endpoint, if any."""
+    return getattr(getattr(route, "endpoint", None), _ATTRIBUTE, None)
+
+
+def cookie_name(settings: ApiSettings) -> str:
+    return SESSION_COOKIE if settings.session_cookie_secure else INSECURE_SESSION_COOKIE
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _check_csrf(request: Request, principal: Principal, settings: ApiSettings) -> None:
+    # Cookie-authenticated writes need the session's token in a header (which a cross-site
+    # form cannot set) and, when the browser names an Origin, our own origin.
+    if request.method in SAFE_METHODS or principal.via != "session":
+        return
+    origin = request.headers.get("origin")
+    if origin is not None:
+        ours = urlsplit(settings.public_url)
+        if origin.rstrip("/") != f"{ours.scheme}://{ours.netloc}":
+            raise Forbidden("cross-origin request refused")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+        raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
+
+
+def _resolve(state: Any, bearer: str | None, cookie: str | None) -> Principal | None:
+    now = clock.utcnow()
+    with session_scope(state.engine) as session:
+        if bearer is not None:
+            return resolve_api_token(session, token=bearer, now=now)
+        if cookie is not None:
+            return resolve_session(session, token=cookie, settings=state.settings, now=now)
+    return None
+
+
+async def authorize(request: Request, state: StateDep) -> Principal | None:
+    """The one access check, run before every route (see main.create_app)."""
+    settings = state.settings
+    set_context(
+        AuditContext(
+            ip=client_ip(request, settings.trusted_proxies),
+            user_agent=(request.headers.get("user-agent") or "")[:300] or None,
+        )
+    )
+    policy = policy_of(request.scope.get("route"))
+    if policy is None:
+        log.error("route without an access policy refused", extra={"path": request.url.path})
+        raise Forbidden("this route declares no access policy")
+    if policy.public:
+        return None
+    bearer, cookie = _bearer(request), request.cookies.get(cookie_name(settings))
+    if bearer is None and cookie is None:
+        raise NotAuthenticated()
+    principal = await run_in_threadpool(_resolve, state, bearer, cookie)
+    if principal is None:
+        raise NotAuthenticated()
+    set_actor(principal.user_id)
+    _check_csrf(request, principal, settings)
+    if principal.stage not in policy.stages:
+        raise Forbidden("finish logging in first", detail={"stage": principal.stage.value})
+    if principal.role not in policy.roles:
+        raise Forbidden("your role may not do this", detail={"role": principal.role.value})
+    return principal
+
+
+def current_principal(
+    principal: Annotated[Principal | None, Depends(authorize)],
+) -> Principal:
+    """The authenticated caller of a non-public route."""
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,148 @@
+"""`vault03 users ...`: account administration from the server's shell."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+
+from vault03_api import clock
+from vault03_api.audit.context import AuditContext, acting
+from vault03_api.auth.passwords import make_hasher
+from vault03_api.auth.runner import run_sync
+from vault03_api.auth.service import check_password_policy
+from vault03_api.db import create_db_engine
+from vault03_api.errors import AppError
+from vault03_api.migrations import upgrade_database
+from vault03_api.settings import ApiSettings
+from vault03_api.users import service
+
+T = TypeVar("T")
+CLI_CONTEXT = AuditContext(user_id=None, ip=None, user_agent="vault03-cli")
+
+
+def open_database(settings: ApiSettings) -> Engine:
+    """The API's database, brought to the current schema."""
+    engine = create_db_engine(settings.database_path)
+    upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
+    return engine
+
+
+def run_command(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a service function in one transaction, audited as done by the system (the CLI)."""
+    with acting(CLI_CONTEXT):
+        try:
+            return run_sync(engine, fn, **kwargs)
+        except AppError as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group()
+def users() -> None:
+    """Manage staff accounts."""
+
+
+@users.command("list")
+def list_users() -> None:
+    """Every account: id, name, email, role, 2FA, state."""
+    engine = open_database(ApiSettings())
+    rows = run_command(engine, service.list_users)
+    click.echo(f"{'id':>4}  {'email':<32} {'name':<24} {'role':<8} 2fa  state")
+    for user in rows:
+        state = "disabled" if user.deleted_at else ("reset" if user.must_change_password else "ok")
+        two_factor = "on " if user.two_factor_enabled else "off"
+        click.echo(
+            f"{user.id:>4}  {user.email:<32} {user.name:<24} {user.role:<8} {two_factor}  {state}"
+        )
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(email: str, name: str, password_stdin: bool) -> None:
+    """Create an admin account (the first one); it enrols TOTP at its first login."""
+    settings = ApiSettings()
+    password = _read_password(password_stdin)
+    try:
+        check_password_policy(password, email=email, settings=settings)
+    except AppError as error:
+        raise click.ClickException(error.message) from None
+    password_hash = make_hasher(settings).hash(password)
+    engine = open_database(settings)
+    user = run_command(
+        engine,
+        service.create_admin,
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        now=clock.utcnow(),
+    )
+    click.echo(f"admin {user.email} created (id {user.id}); log in and enrol TOTP")
+
+
+def _by_email(session: Any, *, email: str, action: Callable[..., Any], **kwargs: Any) -> Any:
+    user = service.get_user_by_email(session, email=email)
+    return action(session, user_id=user.id, **kwargs)
+
+
+@users.command("disable")
+@click.argument("email")
+def disable(email: str) -> None:
+    """Disable an account; its sessions and tokens stop working at once."""
+    engine = open_database(ApiSettings())
+    run_command(engine, _by_email, email=email, action=service.disable_user, now=clock.utcnow())
+    click.echo(f"{email} disabled")
+
+
+@users.command("enable")
+@click.argument("email")
+def enable(email: str) -> None:
+    """Enable a disabled account again."""
+    engine = open_database(ApiSettings())
+    run_command(engine, _by_email, email=email, action=service.enable_user, now=clock.utcnow())
+    click.echo(f"{email} enabled")
+
+
+@users.command("reset-2fa")
+@click.argument("email")
+def reset_2fa(email: str) -> None:
+    """Turn off a user's TOTP; they enrol again at their next login."""
+    engine = open_database(ApiSettings())
+    run_command(engine, _by_email, email=email, action=service.reset_two_factor, now=clock.utcnow())
+    click.echo(f"two-factor authentication reset for {email}")
+
+
+@users.command("force-password-reset")
+@click.argument("email", required=False)
+@click.option("--all", "everyone", is_flag=True, help="Every enabled user.")
+def force_password_reset(email: str | None, everyone: bool) -> None:
+    """Void passwords and email reset links: one user, or --all (incident response)."""
+    if bool(email) == everyone:
+        raise click.UsageError("give either an EMAIL or --all")
+    settings = ApiSettings()
+    engine = open_database(settings)
+    now = clock.utcnow()
+    if everyone:
+        done = run_command(
+            engine, service.force_password_reset, user_ids=None, settings=settings, now=now
+        )
+    else:
+        done = run_command(
+            engine, _by_email, email=email, action=_reset_one, settings=settings, now=now
+        )
+    click.echo(f"password reset forced for {len(done)} user(s); reset links are queued")
+
+
+def _reset_one(session: Any, *, user_id: int, settings: ApiSettings, now: Any) -> Any:
+    return service.force_password_reset(session, user_ids=[user_id], settings=settings, now=now)

@@ -1,0 +1,251 @@
+"""Vault and file routes. Staff and admins manage vaults and file contents; auditors see
+metadata only, never contents."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import StreamingResponse
+
+from vault03_api import clock
+from vault03_api.auth.access import CurrentPrincipal, access
+from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
+from vault03_api.auth.models import Role
+from vault03_api.customers.exceptions import CustomerNotFound
+from vault03_api.deps import SessionDep, StateDep
+from vault03_api.errors import error_responses
+from vault03_api.vaults import service
+from vault03_api.vaults.exceptions import (
+    BadUpload,
+    FileCorrupt,
+    FileNotFound,
+    RangeNotSatisfiable,
+    TooLarge,
+    VaultNotFound,
+)
+from vault03_api.vaults.models import StoredFile, Vault
+from vault03_api.vaults.multipart import MultipartFile
+from vault03_api.vaults.schemas import FileOut, VaultIn, VaultOut, VaultPatch
+from vault03_api.vaults.transfer import receive_file, send_file
+
+router = APIRouter(prefix="/api", tags=["vaults"])
+
+_ERRORS = (NotAuthenticated, Forbidden)
+_WRITERS = (Role.ADMIN, Role.STAFF)
+_READERS = (Role.ADMIN, Role.STAFF, Role.AUDITOR)
+_UPLOAD_ERRORS = error_responses(VaultNotFound, TooLarge, BadUpload, *_ERRORS)
+
+
+def _vault_out(vault: Vault, usage: service.VaultUsage) -> VaultOut:
+    return VaultOut.model_validate(
+        {**vault.model_dump(), "file_count": usage.file_count, "used_bytes": usage.used_bytes}
+    )
+
+
+def _vaults_out(session: SessionDep, vaults: list[Vault]) -> list[VaultOut]:
+    usage = service.usage(session, vault_ids=[v.id for v in vaults if v.id is not None])
+    return [_vault_out(v, usage.get(v.id or 0, service.VaultUsage())) for v in vaults]
+
+
+def _file_out(stored: StoredFile) -> FileOut:
+    return FileOut.model_validate(stored, from_attributes=True)
+
+
+# --- vaults ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/customers/{customer_id}/vaults",
+    response_model=VaultOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(CustomerNotFound, *_ERRORS),
+)
+@access(*_WRITERS)
+def create_vault(customer_id: int, body: VaultIn, session: SessionDep) -> VaultOut:
+    vault = service.create_vault(
+        session, customer_id=customer_id, values=body.model_dump(), now=clock.utcnow()
+    )
+    return _vault_out(vault, service.VaultUsage())
+
+
+@router.get(
+    "/customers/{customer_id}/vaults",
+    response_model=list[VaultOut],
+    responses=error_responses(CustomerNotFound, *_ERRORS),
+)
+@access(*_READERS)
+def list_vaults(customer_id: int, session: SessionDep) -> list[VaultOut]:
+    """The customer's vaults with their file counts and sizes."""
+    return _vaults_out(session, service.list_vaults(session, customer_id=customer_id))
+
+
+@router.get(
+    "/vaults/{vault_id}",
+    response_model=VaultOut,
+    responses=error_responses(VaultNotFound, *_ERRORS),
+)
+@access(*_READERS)
+def get_vault(vault_id: int, session: SessionDep) -> VaultOut:
+    return _vaults_out(session, [service.get_vault(session, vault_id=vault_id)])[0]
+
+
+@router.patch(
+    "/vaults/{vault_id}",
+    response_model=VaultOut,
+    responses=error_responses(VaultNotFound, BadUpload, *_ERRORS),
+)
+@access(*_WRITERS)
+def update_vault(vault_id: int, body: VaultPatch, session: SessionDep) -> VaultOut:
+    vault = service.update_vault(
+        session, vault_id=vault_id, changes=body.model_dump(exclude_unset=True), now=clock.utcnow()
+    )
+    return _vaults_out(session, [vault])[0]
+
+
+@router.delete(
+    "/vaults/{vault_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(VaultNotFound, *_ERRORS),
+)
+@access(*_WRITERS)
+def delete_vault(vault_id: int, session: SessionDep) -> None:
+    """Soft delete: the contents are unreachable at once and purged after the retention."""
+    service.delete_vault(session, vault_id=vault_id, now=clock.utcnow())
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/vaults/{vault_id}/files",
+    response_model=list[FileOut],
+    responses=error_responses(VaultNotFound, *_ERRORS),
+)
+@access(*_READERS)
+def list_files(vault_id: int, session: SessionDep) -> list[FileOut]:
+    return [_file_out(f) for f in service.list_files(session, vault_id=vault_id)]
+
+
+def _declared_size(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    return int(value) if value and value.isdigit() else None
+
+
+@router.put(
+    "/vaults/{vault_id}/files/{filename}",
+    response_model=FileOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_UPLOAD_ERRORS,
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
+)
+@access(*_WRITERS)
+async def upload_raw(
+    vault_id: int, filename: str, request: Request, state: StateDep, principal: CurrentPrincipal
+) -> FileOut:
+    """Upload the raw request body as `filename` (streamed; a file of that name is replaced)."""
+    stored = await receive_file(
+        state,
+        vault_id=vault_id,
+        name=service.sanitise_filename(filename),
+        content_type=request.headers.get("content-type") or "application/octet-stream",
+        body=request.stream(),
+        declared_size=_declared_size(request),
+        uploaded_by=principal.user_id,
+    )
+    return _file_out(stored)
+
+
+@router.post(
+    "/vaults/{vault_id}/files",
+    response_model=FileOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_UPLOAD_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+            "required": True,
+        }
+    },
+)
+@access(*_WRITERS)
+async def upload_form(
+    vault_id: int, request: Request, state: StateDep, principal: CurrentPrincipal
+) -> FileOut:
+    """Upload from a browser form: the `file` field, streamed like a raw upload."""
+    form = MultipartFile(
+        request.stream(),
+        content_type=request.headers.get("content-type", ""),
+        limit=state.settings.max_file_bytes,
+    )
+    await form.start()
+    stored = await receive_file(
+        state,
+        vault_id=vault_id,
+        name=service.sanitise_filename(form.filename),
+        content_type=form.content_type,
+        body=form.body(),
+        declared_size=None,
+        uploaded_by=principal.user_id,
+    )
+    return _file_out(stored)
+
+
+@router.get(
+    "/files/{file_id}", response_model=FileOut, responses=error_responses(FileNotFound, *_ERRORS)
+)
+@access(*_READERS)
+def get_file(file_id: str, session: SessionDep) -> FileOut:
+    return _file_out(service.get_file(session, file_id=file_id))
+
+
+@router.get(
+    "/files/{file_id}/content",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The file"},
+        206: {"content": {"application/octet-stream": {}}, "description": "The range asked"},
+        **error_responses(FileNotFound, RangeNotSatisfiable, FileCorrupt, *_ERRORS),
+    },
+)
+@access(*_WRITERS)
+async def download(file_id: str, request: Request, state: StateDep) -> StreamingResponse:
+    """The decrypted contents, streamed; one `Range: bytes=` range is honoured (206)."""
+    outgoing = await send_file(state, file_id=file_id, range_header=request.headers.get("range"))
+    stored = outgoing.file
+    headers = {
+        "Content-Length": str(outgoing.length),
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{stored.sha256}"',
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.name, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+    code = status.HTTP_200_OK
+    if outgoing.range is not None:
+        code = status.HTTP_206_PARTIAL_CONTENT
+        headers["Content-Range"] = (
+            f"bytes {outgoing.range.start}-{outgoing.range.stop - 1}/{stored.size}"
+        )
+    return StreamingResponse(
+        outgoing.chunks, status_code=code, headers=headers, media_type=stored.content_type
+    )
+
+
+@router.delete(
+    "/files/{file_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(FileNotFound, *_ERRORS),
+)
+@access(*_WRITERS)
+def delete_file(file_id: str, session: SessionDep) -> None:
+    """Soft delete; the blob is purged after the retention."""
+    service.delete_file(session, file_id=file_id, now=clock.utcnow())

@@ -1,0 +1,44 @@
+"""Bodies of the vault and file routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class VaultIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    quota_bytes: int | None = Field(None, ge=0, description="None: no quota")
+
+
+class VaultPatch(BaseModel):
+    """Only the fields sent are changed; send null to clear the description or the quota."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    quota_bytes: int | None = Field(None, ge=0)
+
+
+class VaultOut(BaseModel):
+    id: int
+    customer_id: int
+    name: str
+    description: str | None
+    quota_bytes: int | None
+    file_count: int
+    used_bytes: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class FileOut(BaseModel):
+    id: str
+    vault_id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    uploaded_by: int | None

@@ -1,0 +1,285 @@
+"""Vaults and files: what is reachable, quotas, recording stored files, deletion and purge."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from vault03_api.audit.recorder import record_read
+from vault03_api.auth.service import alert_operators
+from vault03_api.customers.models import Customer
+from vault03_api.customers.service import get_customer
+from vault03_api.keyring import KeyRing
+from vault03_api.vaults.crypto import unwrap_data_key, wrap_data_key
+from vault03_api.vaults.exceptions import BadUpload, FileNotFound, TooLarge, VaultNotFound
+from vault03_api.vaults.models import StoredFile, Vault
+from vault03_api.vaults.storage import SealedBody
+
+MAX_NAME_BYTES = 255
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def sanitise_filename(raw: str) -> str:
+    """A name safe to show and to offer in Content-Disposition: no path, no control or
+    reserved characters, no leading dots, at most 255 UTF-8 bytes (the extension kept)."""
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", " ".join(name.split())).lstrip(". ").rstrip(". ")
+    if not name:
+        raise BadUpload("the file name is empty once cleaned", detail={"name": raw[:300]})
+    if len(name.encode()) > MAX_NAME_BYTES:
+        stem, dot, extension = name.rpartition(".")
+        if not dot or len(extension.encode()) > 16:
+            stem, extension = name, ""
+        room = MAX_NAME_BYTES - len(extension.encode()) - (1 if extension else 0)
+        stem = stem.encode()[:room].decode(errors="ignore")
+        name = f"{stem}.{extension}" if extension else stem
+    return name
+
+
+# --- vaults ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VaultUsage:
+    file_count: int = 0
+    used_bytes: int = 0
+
+
+def get_vault(session: Session, *, vault_id: int) -> Vault:
+    """A vault that is not deleted and whose customer is not deleted."""
+    found = session.exec(
+        select(Vault)
+        .join(Customer, col(Customer.id) == col(Vault.customer_id))
+        .where(
+            Vault.id == vault_id,
+            col(Vault.deleted_at).is_(None),
+            col(Customer.deleted_at).is_(None),
+        )
+    ).first()
+    if found is None:
+        raise VaultNotFound(vault_id)
+    return found
+
+
+def usage(session: Session, *, vault_ids: list[int]) -> dict[int, VaultUsage]:
+    """Live files and their bytes per vault."""
+    rows = session.exec(
+        select(StoredFile.vault_id, func.count(), func.coalesce(func.sum(StoredFile.size), 0))
+        .where(col(StoredFile.vault_id).in_(vault_ids), col(StoredFile.deleted_at).is_(None))
+        .group_by(col(StoredFile.vault_id))
+    ).all()
+    return {vault_id: VaultUsage(int(count), int(size)) for vault_id, count, size in rows}
+
+
+def create_vault(
+    session: Session, *, customer_id: int, values: dict[str, Any], now: datetime
+) -> Vault:
+    get_customer(session, customer_id=customer_id)
+    vault = Vault(customer_id=customer_id, **values, created_at=now, updated_at=now)
+    session.add(vault)
+    session.flush()
+    return vault
+
+
+def list_vaults(session: Session, *, customer_id: int) -> list[Vault]:
+    get_customer(session, customer_id=customer_id)
+    return list(
+        session.exec(
+            select(Vault)
+            .where(Vault.customer_id == customer_id, col(Vault.deleted_at).is_(None))
+            .order_by(col(Vault.name), col(Vault.id))
+        ).all()
+    )
+
+
+def update_vault(
+    session: Session, *, vault_id: int, changes: dict[str, Any], now: datetime
+) -> Vault:
+    vault = get_vault(session, vault_id=vault_id)
+    if "name" in changes and changes["name"] is None:
+        raise BadUpload("a vault needs a name")
+    for key, value in changes.items():
+        setattr(vault, key, value)
+    vault.updated_at = now
+    session.add(vault)
+    session.flush()
+    return vault
+
+
+def delete_vault(session: Session, *, vault_id: int, now: datetime) -> Vault:
+    """Soft delete: its files are unreachable at once, their blobs purged after retention."""
+    vault = get_vault(session, vault_id=vault_id)
+    vault.deleted_at = now
+    vault.updated_at = now
+    session.add(vault)
+    session.flush()
+    return vault
+
+
+def delete_customer_vaults(session: Session, *, customer_id: int, now: datetime) -> None:
+    for vault in session.exec(
+        select(Vault).where(Vault.customer_id == customer_id, col(Vault.deleted_at).is_(None))
+    ):
+        vault.deleted_at = now
+        vault.updated_at = now
+        session.add(vault)
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadLimit:
+    """How many bytes an upload may have, and what sets that bound."""
+
+    limit: int
+    reason: str
+
+
+def upload_limit(session: Session, *, vault_id: int, max_file_bytes: int) -> UploadLimit:
+    vault = get_vault(session, vault_id=vault_id)
+    bound = UploadLimit(max_file_bytes, f"the maximum file size is {max_file_bytes} bytes")
+    if vault.quota_bytes is None:
+        return bound
+    used = usage(session, vault_ids=[vault_id]).get(vault_id, VaultUsage()).used_bytes
+    room = max(vault.quota_bytes - used, 0)
+    if room < bound.limit:
+        return UploadLimit(
+            room, f"the vault quota of {vault.quota_bytes} bytes has {room} bytes left"
+        )
+    return bound
+
+
+def add_file(
+    session: Session,
+    *,
+    vault_id: int,
+    file_id: str,
+    name: str,
+    content_type: str,
+    body: SealedBody,
+    data_key: bytes,
+    ring: KeyRing,
+    uploaded_by: int | None,
+    max_file_bytes: int,
+    now: datetime,
+) -> StoredFile:
+    """Record a stored blob. The quota is checked again here, inside the write transaction,
+    since uploads to one vault run concurrently. A live file of the same name is replaced."""
+    bound = upload_limit(session, vault_id=vault_id, max_file_bytes=max_file_bytes)
+    replaced = session.exec(
+        select(StoredFile).where(
+            StoredFile.vault_id == vault_id,
+            StoredFile.name == name,
+            col(StoredFile.deleted_at).is_(None),
+        )
+    ).all()
+    freed = sum(old.size for old in replaced)
+    if body.size > bound.limit + freed:
+        raise TooLarge("the file is too large", detail={"reason": bound.reason})
+    for old in replaced:
+        old.deleted_at = now
+        session.add(old)
+    version = ring.current_version
+    stored = StoredFile(
+        id=file_id,
+        vault_id=vault_id,
+        name=name,
+        content_type=content_type,
+        size=body.size,
+        sha256=body.sha256,
+        key_version=version,
+        wrapped_key=wrap_data_key(ring, data_key, file_id=file_id, version=version),
+        uploaded_by=uploaded_by,
+        created_at=now,
+    )
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+def list_files(session: Session, *, vault_id: int) -> list[StoredFile]:
+    get_vault(session, vault_id=vault_id)
+    return list(
+        session.exec(
+            select(StoredFile)
+            .where(StoredFile.vault_id == vault_id, col(StoredFile.deleted_at).is_(None))
+            .order_by(col(StoredFile.name), col(StoredFile.created_at))
+        ).all()
+    )
+
+
+def get_file(session: Session, *, file_id: str) -> StoredFile:
+    """A file that is not deleted, in a vault that is reachable."""
+    stored = session.get(StoredFile, file_id)
+    if stored is None or stored.deleted_at is not None:
+        raise FileNotFound(file_id)
+    try:
+        get_vault(session, vault_id=stored.vault_id)
+    except VaultNotFound:
+        raise FileNotFound(file_id) from None
+    return stored
+
+
+def open_for_download(session: Session, *, file_id: str, ring: KeyRing) -> tuple[StoredFile, bytes]:
+    """The file and its data key; the read of its contents is audited (action 'r')."""
+    stored = get_file(session, file_id=file_id)
+    data_key = unwrap_data_key(
+        ring, stored.wrapped_key, file_id=stored.id, version=stored.key_version
+    )
+    record_read(session, entity_type="files", entity_id=stored.id)
+    return stored, data_key
+
+
+def delete_file(session: Session, *, file_id: str, now: datetime) -> StoredFile:
+    stored = get_file(session, file_id=file_id)
+    stored.deleted_at = now
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+def alert_integrity_failure(session: Session, *, file_id: str, reason: str) -> None:
+    """Tell the operators at once: a stored file failed authentication."""
+    alert_operators(session, text=f"file {file_id} failed its integrity check: {reason}")
+
+
+# --- purge -------------------------------------------------------------------------------
+
+
+def purge_deleted(session: Session, *, before: datetime, now: datetime) -> list[str]:
+    """Delete the rows of files deleted (themselves, or with their vault) before `before`;
+    returns their ids, whose blobs the caller removes after the commit."""
+    expired_vaults = select(Vault.id).where(col(Vault.deleted_at) < before)
+    doomed = session.exec(
+        select(StoredFile).where(
+            or_(
+                col(StoredFile.deleted_at) < before,
+                col(StoredFile.vault_id).in_(expired_vaults),
+            )
+        )
+    ).all()
+    for stored in doomed:
+        session.delete(stored)
+    for vault in session.exec(
+        select(Vault).where(col(Vault.deleted_at) < before, col(Vault.purged_at).is_(None))
+    ):
+        vault.purged_at = now
+        session.add(vault)
+    session.flush()
+    return [stored.id for stored in doomed]
+
+
+def known_file_ids(session: Session, *, file_ids: list[str]) -> set[str]:
+    """Which of these ids have a row (the blob sweep keeps those)."""
+    known: set[str] = set()
+    for start in range(0, len(file_ids), 500):
+        batch = file_ids[start : start + 500]
+        known.update(session.exec(select(StoredFile.id).where(col(StoredFile.id).in_(batch))))
+    return known

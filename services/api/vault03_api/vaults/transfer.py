@@ -1,0 +1,182 @@
+"""File bodies in and out of the API: each step in its own short transaction, so that a long
+transfer never holds the database's write lock.
+
+Upload: check the vault and the limit; stream the body into a new blob (encrypted, fsynced,
+renamed); then record it. Download: audit the read and unwrap the data key; authenticate the
+first chunk before any header is sent; stream the rest chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+from starlette.concurrency import run_in_threadpool
+
+from vault03_api import clock
+from vault03_api.db import session_scope
+from vault03_api.state import AppState
+from vault03_api.vaults import service
+from vault03_api.vaults.crypto import IntegrityError, new_data_key
+from vault03_api.vaults.exceptions import FileCorrupt, RangeNotSatisfiable, TooLarge
+from vault03_api.vaults.models import StoredFile
+from vault03_api.vaults.storage import BodyTooLarge, open_range, seal_stream
+
+log = logging.getLogger(__name__)
+
+INTEGRITY_FAILURES = Counter(
+    "vault03_file_integrity_failures_total",
+    "Stored files that failed authentication when read (downloads and verification).",
+)
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _limit(state: AppState, vault_id: int) -> service.UploadLimit:
+    with session_scope(state.engine) as session:
+        return service.upload_limit(
+            session, vault_id=vault_id, max_file_bytes=state.settings.max_file_bytes
+        )
+
+
+async def receive_file(
+    state: AppState,
+    *,
+    vault_id: int,
+    name: str,
+    content_type: str,
+    body: AsyncIterator[bytes],
+    declared_size: int | None,
+    uploaded_by: int | None,
+) -> StoredFile:
+    """Store an uploaded body as a new file of `vault_id`; TooLarge past the limits."""
+    bound = await run_in_threadpool(_limit, state, vault_id)
+    if declared_size is not None and declared_size > bound.limit:
+        raise TooLarge("the file is too large", detail={"reason": bound.reason})
+    file_id = str(uuid.uuid4())
+    data_key = new_data_key()
+    writer = state.blobs.create(file_id, data_key=data_key)
+    try:
+        sealed = await seal_stream(body, writer, limit=bound.limit)
+    except BodyTooLarge:
+        raise TooLarge("the file is too large", detail={"reason": bound.reason}) from None
+
+    def record() -> StoredFile:
+        with session_scope(state.engine) as session:
+            return service.add_file(
+                session,
+                vault_id=vault_id,
+                file_id=file_id,
+                name=name,
+                content_type=content_type,
+                body=sealed,
+                data_key=data_key,
+                ring=state.keyring,
+                uploaded_by=uploaded_by,
+                max_file_bytes=state.settings.max_file_bytes,
+                now=clock.utcnow(),
+            )
+
+    # Shielded: once the commit has started it finishes even if the client goes away, so the
+    # blob is removed only when the row is known not to exist (else the start-up sweep does).
+    recording = asyncio.ensure_future(run_in_threadpool(record))
+    try:
+        return await asyncio.shield(recording)
+    except asyncio.CancelledError:
+        raise
+    except BaseException:
+        state.blobs.remove(file_id)
+        raise
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    stop: int  # exclusive
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The single byte range asked for, None for the whole file (no header, or a form we
+    may ignore, such as several ranges); RangeNotSatisfiable when outside the file."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiable(size)
+        return ByteRange(max(size - length, 0), size)
+    start = int(first)
+    stop = min(int(last) + 1, size) if last else size
+    if start >= size or (last and int(last) < start):
+        raise RangeNotSatisfiable(size)
+    return ByteRange(start, stop)
+
+
+def report_integrity_failure(state: AppState, *, file_id: str, error: Exception) -> None:
+    """Log, count and alert: a stored file failed authentication (nothing of it was sent)."""
+    INTEGRITY_FAILURES.inc()
+    log.error("file integrity check failed", extra={"file_id": file_id, "error": str(error)})
+    try:
+        with session_scope(state.engine) as session:
+            service.alert_integrity_failure(session, file_id=file_id, reason=str(error))
+    except Exception:
+        log.exception("could not queue the integrity alert")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A download ready to send: the file, the range, and its authenticated bytes."""
+
+    file: StoredFile
+    range: ByteRange | None
+    chunks: AsyncIterator[bytes]
+
+    @property
+    def length(self) -> int:
+        return self.file.size if self.range is None else self.range.stop - self.range.start
+
+
+async def send_file(state: AppState, *, file_id: str, range_header: str | None) -> Outgoing:
+    """Open a file for download; FileCorrupt (and an alert) if its first chunk is damaged."""
+
+    def open_file() -> tuple[StoredFile, bytes]:
+        with session_scope(state.engine) as session:
+            return service.open_for_download(session, file_id=file_id, ring=state.keyring)
+
+    try:
+        stored, data_key = await run_in_threadpool(open_file)
+        wanted = parse_range(range_header, stored.size)
+        start, stop = (0, stored.size) if wanted is None else (wanted.start, wanted.stop)
+        reader = state.blobs.open(stored.id, data_key=data_key, size=stored.size)
+        try:
+            chunks = await open_range(reader, start, stop)
+        except BaseException:
+            reader.close()
+            raise
+    except IntegrityError as error:
+        await run_in_threadpool(report_integrity_failure, state, file_id=file_id, error=error)
+        raise FileCorrupt(file_id) from None
+    return Outgoing(stored, wanted, _guarded(state, file_id, chunks))
+
+
+async def _guarded(
+    state: AppState, file_id: str, chunks: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
+    # A later chunk failing authentication: alert, then end the response abnormally (the
+    # client sees a short body against Content-Length), never sending the damaged chunk.
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except IntegrityError as error:
+        await run_in_threadpool(report_integrity_failure, state, file_id=file_id, error=error)
+        raise
