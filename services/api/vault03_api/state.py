@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from vault03_api.auth.passwords import Passwords
+from vault03_api.auth.throttle import InFlight
 from vault03_api.keyring import KeyRing
 from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
@@ -19,3 +20,4 @@ class AppState:
     nats: NatsLink
     keyring: KeyRing  # loaded once at start-up
     passwords: Passwords  # argon2id on its own low-priority threads
+    attempts: InFlight = field(default_factory=InFlight)  # login attempts being checked
