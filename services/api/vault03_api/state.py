@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from vault03_api.auth.passwords import Passwords
+from vault03_api.auth.throttle import InFlight
 from vault03_api.keyring import KeyRing, KeyRingSource
 from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
@@ -21,6 +22,7 @@ class AppState:
     keys: KeyRingSource  # re-read when `vault03 keys rotate` adds a version
     passwords: Passwords  # argon2id on its own low-priority threads
     blobs: BlobStore
+    attempts: InFlight = field(default_factory=InFlight)  # login attempts being checked
 
     @property
     def keyring(self) -> KeyRing:

@@ -252,3 +252,26 @@ def test_recovery_code_works_once(harness: Harness) -> None:
             headers={CSRF: start.json()["csrf_token"]},
         )
         assert used.status_code == expected
+
+
+def test_parallel_correct_logins_lock_nobody_out(harness: Harness) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    harness.create_user(ADMIN, role="admin")
+
+    def attempt(_: int) -> int:
+        client = harness.new_client()
+        body = {"email": ADMIN, "password": PASSWORD}
+        return client.post("/api/auth/login", json=body).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(attempt, range(16)))
+    # Some may be told to retry in a second while the budget is in flight; none locks.
+    assert set(statuses) <= {200, 429} and statuses.count(200) >= 5
+    assert harness.user(ADMIN).locked_until is None
+    assert (
+        harness.client.post(
+            "/api/auth/login", json={"email": ADMIN, "password": PASSWORD}
+        ).status_code
+        == 200
+    )

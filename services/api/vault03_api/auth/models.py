@@ -131,6 +131,5 @@ class LoginThrottle(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     failures: int = 0
-    pending: int = 0  # attempts reserved and still being checked
     window_started_at: datetime = utc_field(default_now=True)
     locked_until: datetime | None = utc_field(nullable=True)

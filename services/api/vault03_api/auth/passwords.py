@@ -25,7 +25,8 @@ class Verdict:
     needs_rehash: bool = False
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
+    """Run the calling thread at HASHING_NICENESS (Linux: per-thread nice values)."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
@@ -50,7 +51,7 @@ class Passwords:
         self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
         threads = settings.argon2_threads or os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(
-            max_workers=threads, thread_name_prefix="argon2", initializer=_lower_priority
+            max_workers=threads, thread_name_prefix="argon2", initializer=lower_priority
         )
 
     def hash_now(self, password: str) -> str:

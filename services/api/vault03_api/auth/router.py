@@ -28,7 +28,7 @@ from vault03_api.auth.exceptions import (
 )
 from vault03_api.auth.models import Role, Stage, User
 from vault03_api.auth.principal import Principal
-from vault03_api.auth.runner import in_transaction
+from vault03_api.auth.runner import in_read_transaction, in_transaction
 from vault03_api.auth.schemas import (
     CodeIn,
     EnrolledOut,
@@ -106,30 +106,34 @@ def _clear_cookie(response: Response, settings: ApiSettings) -> None:
 async def login(body: LoginIn, response: Response, state: StateDep) -> SessionOut:
     """Check email and password; the session may still need a second factor (see `stage`)."""
     settings, ip = state.settings, current().ip
-    gate = await in_transaction(
+    gate = await in_read_transaction(
         state.engine,
         service.begin_login,
         email=body.email,
         ip=ip,
         settings=settings,
+        in_flight=state.attempts,
         now=clock.utcnow(),
     )
     if gate.refusal is not None:
         raise TooManyAttempts(gate.refusal.retry_after)
-    verdict = await state.passwords.verify(gate.password_hash, body.password)
-    new_hash = await state.passwords.hash(body.password) if verdict.needs_rehash else None
-    issued = await in_transaction(
-        state.engine,
-        service.finish_login,
-        email=body.email,
-        checked_hash=gate.password_hash,
-        verified=verdict.ok,
-        new_hash=new_hash,
-        ip=ip,
-        user_agent=current().user_agent,
-        settings=settings,
-        now=clock.utcnow(),
-    )
+    try:
+        verdict = await state.passwords.verify(gate.password_hash, body.password)
+        new_hash = await state.passwords.hash(body.password) if verdict.needs_rehash else None
+        issued = await in_transaction(
+            state.engine,
+            service.finish_login,
+            email=body.email,
+            checked_hash=gate.password_hash,
+            verified=verdict.ok,
+            new_hash=new_hash,
+            ip=ip,
+            user_agent=current().user_agent,
+            settings=settings,
+            now=clock.utcnow(),
+        )
+    finally:
+        state.attempts.release(list(gate.reserved))
     if issued is None:
         raise InvalidCredentials()
     return _session_out(state, issued, response)
@@ -280,27 +284,30 @@ async def _verify_current_password(
 ) -> str | None:
     """Check the current password under the login throttle; its hash when it is right."""
     ip = current().ip
-    gate = await in_transaction(
+    gate = await in_read_transaction(
         state.engine,
         service.begin_login,
         email=principal.email,
         ip=ip,
         settings=state.settings,
+        in_flight=state.attempts,
         now=clock.utcnow(),
     )
     if gate.refusal is not None:
         raise TooManyAttempts(gate.refusal.retry_after)
-    verdict = await state.passwords.verify(gate.password_hash, password)
-    if not verdict.ok:
-        await in_transaction(
-            state.engine,
-            _password_check_failed,
-            user_id=principal.user_id,
-            ip=ip,
-            settings=state.settings,
-        )
-        raise InvalidCredentials()
-    await in_transaction(state.engine, service.release_attempt, email=principal.email, ip=ip)
+    try:
+        verdict = await state.passwords.verify(gate.password_hash, password)
+        if not verdict.ok:
+            await in_transaction(
+                state.engine,
+                _password_check_failed,
+                user_id=principal.user_id,
+                ip=ip,
+                settings=state.settings,
+            )
+            raise InvalidCredentials()
+    finally:
+        state.attempts.release(list(gate.reserved))
     return gate.password_hash
 
 

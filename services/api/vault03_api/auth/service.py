@@ -87,52 +87,48 @@ def alert_operators(session: Session, *, text: str) -> None:
     )
 
 
-def _reserve(
-    session: Session, *, checks: tuple[tuple[str, throttle.Limits], ...], now: datetime
-) -> throttle.Refusal | None:
-    reserved: list[str] = []
-    for key, limits in checks:
-        refusal = throttle.reserve(session, key=key, limits=limits, now=now)
-        if refusal is not None:
-            for done in reserved:
-                throttle.give_back(session, key=done)
-            return refusal
-        reserved.append(key)
-    return None
-
-
-def release_attempt(session: Session, *, email: str, ip: str | None) -> None:
-    """A reserved attempt succeeded: it counts against neither the account nor the client."""
-    throttle.give_back(session, key=throttle.ip_key(ip))
-    throttle.give_back(session, key=throttle.account_key(normalise_email(email)))
-
-
 # --- login, step 1: email and password ----------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LoginGate:
-    """What the password check needs: the stored hash, or a refusal when throttled."""
+    """What the password check needs: the stored hash and the reserved throttle keys."""
 
     refusal: throttle.Refusal | None
     password_hash: str | None = None
+    reserved: tuple[str, ...] = ()
+
+
+def _checks(
+    email: str, ip: str | None, settings: ApiSettings
+) -> tuple[tuple[str, throttle.Limits], ...]:
+    return (
+        (throttle.ip_key(ip), throttle.ip_limits(settings)),
+        (throttle.account_key(normalise_email(email)), throttle.account_limits(settings)),
+    )
 
 
 def begin_login(
-    session: Session, *, email: str, ip: str | None, settings: ApiSettings, now: datetime
+    session: Session,
+    *,
+    email: str,
+    ip: str | None,
+    settings: ApiSettings,
+    in_flight: throttle.InFlight,
+    now: datetime,
 ) -> LoginGate:
-    """Count the attempt against the client and the account; fetch the hash to check."""
-    email = normalise_email(email)
-    checks = (
-        (throttle.ip_key(ip), throttle.ip_limits(settings)),
-        (throttle.account_key(email), throttle.account_limits(settings)),
-    )
-    refusal = _reserve(session, checks=checks, now=now)
+    """Reserve the attempt against the client and the account; fetch the hash to check.
+
+    Reads only: the caller releases `reserved` from `in_flight` once the attempt is over.
+    """
+    checks = _checks(email, ip, settings)
+    refusal = throttle.reserve(session, checks=checks, in_flight=in_flight, now=now)
     if refusal is not None:
         return LoginGate(refusal)
     user = find_user(session, email=email)
     usable = user is not None and user.deleted_at is None
-    return LoginGate(None, user.password_hash if usable and user is not None else None)
+    password_hash = user.password_hash if usable and user is not None else None
+    return LoginGate(None, password_hash, tuple(key for key, _ in checks))
 
 
 def record_failure(
@@ -147,11 +143,11 @@ def record_failure(
 ) -> None:
     """A failed login step: the user row (audited), or an audit entry for an unknown email."""
     account_key = throttle.account_key(normalise_email(email))
-    newly = throttle.confirm_failure(
+    ip_key = throttle.ip_key(ip)
+    newly = throttle.record_failure(
         session, key=account_key, limits=throttle.account_limits(settings), now=now
     )
-    ip_key = throttle.ip_key(ip)
-    newly_ip = throttle.confirm_failure(
+    newly_ip = throttle.record_failure(
         session, key=ip_key, limits=throttle.ip_limits(settings), now=now
     )
     if user is not None:
@@ -237,7 +233,6 @@ def finish_login(
     if new_hash is not None:
         user.password_hash = new_hash  # parameters were raised since this hash was made
         note(session, user, "password_rehashed")
-    release_attempt(session, email=user.email, ip=ip)
     purge_dead_sessions(session, user=user, now=now)
     stage = Stage.TOTP if user.two_factor_enabled else next_stage(user, settings)
     return _start_session(
@@ -257,11 +252,12 @@ class SecondFactorOutcome:
 def _reserve_second_factor(
     session: Session, *, user: User, ip: str | None, settings: ApiSettings, now: datetime
 ) -> throttle.Refusal | None:
-    checks = (
-        (throttle.ip_key(ip), throttle.ip_limits(settings)),
-        (throttle.account_key(user.email), throttle.account_limits(settings)),
-    )
-    return _reserve(session, checks=checks, now=now)
+    # The whole check runs in one write transaction: the failure counts are exact.
+    for key, limits in _checks(user.email, ip, settings):
+        refusal = throttle.locked(session, key=key, limits=limits, now=now)
+        if refusal is not None:
+            return refusal
+    return None
 
 
 def _second_factor_passed(
@@ -274,7 +270,6 @@ def _second_factor_passed(
     settings: ApiSettings,
     now: datetime,
 ) -> IssuedSession:
-    release_attempt(session, email=user.email, ip=ip)
     pending = session.get(AuthSession, pending_session_id)
     if pending is not None:
         note(session, pending, "login_step_done")

@@ -1,14 +1,17 @@
 """Failed-login throttling per account and per client address, with a timed lockout.
 
-An attempt is reserved *before* the password is checked: confirmed failures plus attempts in
-flight may not exceed the limit, so parallel guesses cannot slip past it, while parallel
-successful logins never lock anyone out. Unknown accounts are throttled exactly like known
-ones, so a lockout tells nothing about whether an account exists.
+Confirmed failures and lockouts live in `login_throttles` (they survive restarts). Attempts
+still being checked are counted in memory (the API is the database's only process): failures
+plus attempts in flight may not exceed the limit, so parallel guesses cannot slip past it,
+while parallel successful logins never lock anyone out. Unknown accounts are throttled exactly
+like known ones, so a lockout tells nothing about whether an account exists.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -51,67 +54,97 @@ def ip_limits(settings: ApiSettings) -> Limits:
 
 @dataclass(frozen=True)
 class Refusal:
-    """An attempt refused because its key is locked; `newly` when this attempt locked it."""
+    """An attempt refused: the key is locked, or its last allowed attempts are in flight."""
 
     key: str
     retry_after: int
-    newly: bool
 
 
 def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def _row(session: Session, key: str, now: datetime, window: timedelta) -> LoginThrottle:
-    row = session.get(LoginThrottle, key)
+def _current(
+    row: LoginThrottle | None, limits: Limits, now: datetime
+) -> tuple[int, datetime | None]:
+    """(failures that count, locked until) after a timed release or a quiet window."""
     if row is None:
-        return LoginThrottle(key=key, failures=0, pending=0, window_started_at=now)
-    released = row.locked_until is not None and row.locked_until <= now
-    if released or (row.locked_until is None and now - row.window_started_at > window):
-        # Timed release, or a quiet window: counting starts again (stale in-flight counts
-        # of attempts that never finished are dropped too).
-        row.failures, row.pending, row.locked_until, row.window_started_at = 0, 0, None, now
-    return row
-
-
-def reserve(session: Session, *, key: str, limits: Limits, now: datetime) -> Refusal | None:
-    """Reserve an attempt; a Refusal while the key is locked or its budget is in flight."""
-    row = _row(session, key, now, limits.window)
+        return 0, None
     if row.locked_until is not None:
-        return Refusal(key, _seconds(row.locked_until - now), newly=False)
-    if row.failures + row.pending >= limits.max_failures:
-        return Refusal(key, 1, newly=False)  # the last allowed attempts are being checked
-    row.pending += 1
-    session.add(row)
+        return (0, None) if row.locked_until <= now else (row.failures, row.locked_until)
+    if now - row.window_started_at > limits.window:
+        return 0, None
+    return row.failures, None
+
+
+class InFlight:
+    """Attempts reserved and still being checked, per key (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def reserve(self, budgets: dict[str, int]) -> bool:
+        """Take one attempt on every key whose remaining budget allows it, or none at all."""
+        with self._lock:
+            if any(self._counts[key] >= budget for key, budget in budgets.items()):
+                return False
+            self._counts.update(budgets.keys())
+            return True
+
+    def release(self, keys: list[str]) -> None:
+        with self._lock:
+            self._counts.subtract(keys)
+            for key in keys:
+                if self._counts[key] <= 0:
+                    del self._counts[key]
+
+
+def reserve(
+    session: Session,
+    *,
+    checks: tuple[tuple[str, Limits], ...],
+    in_flight: InFlight,
+    now: datetime,
+) -> Refusal | None:
+    """Refuse while a key is locked; else reserve an attempt on every key (read-only)."""
+    budgets = {}
+    for key, limits in checks:
+        failures, locked = _current(session.get(LoginThrottle, key), limits, now)
+        if locked is not None:
+            return Refusal(key, _seconds(locked - now))
+        budgets[key] = limits.max_failures - failures
+    if not in_flight.reserve(budgets):
+        return Refusal(checks[0][0], 1)
     return None
 
 
-def confirm_failure(session: Session, *, key: str, limits: Limits, now: datetime) -> bool:
-    """The reserved attempt failed; True when that failure locked the key."""
+def locked(session: Session, *, key: str, limits: Limits, now: datetime) -> Refusal | None:
+    """A Refusal while `key` is locked."""
+    _, until = _current(session.get(LoginThrottle, key), limits, now)
+    return None if until is None else Refusal(key, _seconds(until - now))
+
+
+def record_failure(session: Session, *, key: str, limits: Limits, now: datetime) -> bool:
+    """Count a failure; True when it locked the key."""
     row = session.get(LoginThrottle, key)
+    failures, until = _current(row, limits, now)
     if row is None:
-        row = LoginThrottle(key=key, failures=0, pending=0, window_started_at=now)
-    row.pending = max(0, row.pending - 1)
-    row.failures += 1
-    newly = row.locked_until is None and row.failures >= limits.max_failures
+        row = LoginThrottle(key=key, failures=0, window_started_at=now)
+    if failures == 0:
+        row.window_started_at = now
+    row.failures, row.locked_until = failures + 1, until
+    newly = until is None and row.failures >= limits.max_failures
     if newly:
         row.locked_until = now + limits.lockout
     session.add(row)
     return newly
 
 
-def give_back(session: Session, *, key: str) -> None:
-    """The reserved attempt succeeded: it counts for nothing."""
-    row = session.get(LoginThrottle, key)
-    if row is not None and row.pending > 0:
-        row.pending -= 1
-        session.add(row)
-
-
 def clear(session: Session, *, key: str) -> None:
     """Forget an account's failures after a complete login."""
     row = session.get(LoginThrottle, key)
-    if row is not None and row.locked_until is None:
+    if row is not None and row.locked_until is None and row.failures:
         row.failures = 0
         session.add(row)
 

@@ -104,7 +104,6 @@ def upgrade() -> None:
         "login_throttles",
         sa.Column("key", sa.String(), primary_key=True),
         sa.Column("failures", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("pending", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("window_started_at", TIME(), nullable=False),
         sa.Column("locked_until", TIME(), nullable=True),
     )
