@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import REGISTRY, make_asgi_app
+from starlette_exporter import PrometheusMiddleware
 
 from vault03_api import __version__
 from vault03_api.db import create_db_engine
@@ -19,7 +20,8 @@ from vault03_api.errors import install_error_handlers
 from vault03_api.keyring import ensure_master_key
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
-from vault03_api.ops.metrics import DeliveryCollector
+from vault03_api.ops.lock import hold_data_dir
+from vault03_api.ops.metrics import DeliveryCollector, HealthCollector, StorageCollector
 from vault03_api.ops.router import router as ops_router
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
@@ -53,8 +55,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
         )
-        collector = DeliveryCollector(engine)
-        REGISTRY.register(collector)
+        collectors = [
+            DeliveryCollector(engine),
+            HealthCollector(engine=engine, link=link, settings=settings),
+            StorageCollector(settings),
+        ]
+        for collector in collectors:
+            REGISTRY.register(collector)
         tasks = [
             asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(StatusConsumer(engine=engine, link=link).run(), name="status"),
@@ -67,13 +74,31 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             relay.close()
-            REGISTRY.unregister(collector)
+            for collector in collectors:
+                REGISTRY.unregister(collector)
             await link.close()
             engine.dispose()
             log.info("api stopped")
 
-    app = FastAPI(title="VAULT03", version=__version__, lifespan=lifespan)
+    @contextlib.asynccontextmanager
+    async def locked_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Held while the API runs: restore and vacuum refuse to work under a running API.
+        with hold_data_dir(settings.data_dir, "api"):
+            async with lifespan(app):
+                yield
+
+    app = FastAPI(title="VAULT03", version=__version__, lifespan=locked_lifespan)
     install_error_handlers(app)
+    # Requests and latency by route template (unmatched paths are not counted: no cardinality
+    # blow-up from scanners); pure ASGI, so streamed uploads stay streamed.
+    app.add_middleware(
+        PrometheusMiddleware,
+        app_name="api",
+        prefix="vault03_http",
+        group_paths=True,
+        filter_unhandled_paths=True,
+        skip_paths=["/metrics"],
+    )
     app.include_router(ops_router)
     app.mount("/metrics", make_asgi_app())
     return app

@@ -29,7 +29,10 @@ class ApiSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8041"
     data_dir: Path = Path("var/data")
     keys_dir: Path = Path("var/keys")
+    # The backup root: local backups (db/, archives), pre-migration copies, success markers.
     backup_dir: Path = Path("var/backup")
+    backup_keep_databases: int = 30
+    backup_keep_archives: int = 10
     disk_usage_max_percent: float = 90.0
     nats_grace_seconds: float = 30.0
     outbox_poll_seconds: float = 1.0
@@ -42,6 +45,12 @@ class ApiSettings(ServiceSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def config_file(self) -> Path | None:
+        """The config.yaml this process read (`VAULT03_CONFIG`), if any."""
+        path = os.environ.get(CONFIG_ENV)
+        return Path(path) if path else None
 
     @classmethod
     def settings_customise_sources(
