@@ -12,10 +12,15 @@ import httpx
 
 from tests.support import free_port, wait_for
 
+# The `vault03` command of the environment running the tests.
+VAULT03 = str(Path(sys.executable).parent / "vault03")
+
 
 def api_environment(root: Path, *, nats_url: str, port: int) -> dict[str, str]:
     """The environment that points an API (or the `vault03` command) at `root`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT03_")}
+    # Scripts under test call `vault03` by name, as on a host where it is installed.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.update(
         {
             "VAULT03_NATS_URL": nats_url,

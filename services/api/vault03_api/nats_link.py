@@ -14,6 +14,8 @@ from vault03_common.jetstream import connect, ensure_streams
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 5.0
+
 
 class NatsLink:
     """Connects (and reconnects) for ever; `ready` is set while JetStream can be used."""
@@ -81,5 +83,10 @@ class NatsLink:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None and not self._nc.is_closed:
+            # Bounded: a drain can hang on a pull subscription whose fetch was cancelled
+            # (nats-py waits its 30 s drain timeout), which would stall every shutdown.
             with contextlib.suppress(Exception):
-                await self._nc.drain()
+                await asyncio.wait_for(self._nc.drain(), timeout=DRAIN_SECONDS)
+            if not self._nc.is_closed:
+                with contextlib.suppress(Exception):
+                    await self._nc.close()
