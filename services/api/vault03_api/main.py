@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 from fastapi import FastAPI
-from prometheus_client import REGISTRY, make_asgi_app
+from prometheus_client import REGISTRY
 from starlette_exporter import PrometheusMiddleware
 
 from vault03_api import __version__
@@ -100,7 +100,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         skip_paths=["/metrics"],
     )
     app.include_router(ops_router)
-    app.mount("/metrics", make_asgi_app())
     return app
 
 

@@ -186,6 +186,7 @@ def prune(directory: Path, suffix: str, keep: int) -> list[Path]:
 
 def write_marker(root: Path, kind: str, moment: datetime) -> Path:
     """Record the time of the last good backup of a kind (`local`, `offsite`) for alerting."""
+    root.mkdir(parents=True, exist_ok=True)
     marker = root / f"{MARKER_PREFIX}{kind}"
     partial = marker.with_name(f".{marker.name}.partial")
     partial.write_text(f"{moment.timestamp():.0f}\n")
