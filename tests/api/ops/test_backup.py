@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import contextlib
 import gzip
-import sqlite3
 import tarfile
 import threading
 from datetime import UTC, datetime, timedelta
@@ -11,17 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.api.ops.conftest import Installation, add_deliveries, file_hashes
+from tests.support.installation import Installation, add_deliveries, count_rows, file_hashes
 from vault03_api import clock
 from vault03_api.cli import main
 from vault03_api.ops.backup import read_markers, snapshot_database
 
 MOMENT = datetime(2026, 3, 1, 3, 0, 0, tzinfo=UTC)
-
-
-def count_rows(database: Path) -> int:
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        return int(connection.execute("SELECT count(*) FROM deliveries").fetchone()[0])
 
 
 def run_backup(monkeypatch: pytest.MonkeyPatch, moment: datetime, *args: str) -> str:

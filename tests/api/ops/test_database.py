@@ -10,10 +10,9 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from tests.api.ops.conftest import Installation, add_deliveries
-from tests.api.ops.test_backup import count_rows
 from tests.support import IN_CI
 from tests.support.api_process import VAULT03, api_environment
+from tests.support.installation import Installation, add_deliveries, count_rows
 from vault03_api.cli import main
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.models import Delivery

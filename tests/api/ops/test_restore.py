@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.api.ops.conftest import Installation, add_deliveries, file_hashes
-from tests.api.ops.test_backup import count_rows, run_backup
+from tests.api.ops.test_backup import run_backup
 from tests.support import NatsServer
 from tests.support.api_process import VAULT03, ApiProcess
+from tests.support.installation import Installation, add_deliveries, count_rows, file_hashes
 from vault03_api import clock
 from vault03_api.cli import main
 
