@@ -33,7 +33,7 @@ class AlertReceiver:
                     payload = json.loads(body)
                 except ValueError:
                     return self._answer(400)
-                if self.path != "/alertmanager" or not ALERT_FIELDS <= set(payload):
+                if self.path != "/alertmanager" or not set(payload) >= ALERT_FIELDS:
                     return self._answer(400)
                 receiver.accepted.append(payload)
                 self._answer(200)
