@@ -18,7 +18,8 @@ from tests.support.tools import require_tool
 from tests.support.webhook import AlertReceiver
 from vault03_api.ops.backup import snapshot_database
 
-SCRIPT = Path(__file__).parents[2] / "infra" / "backup" / "vault03-backup"
+INFRA = Path(__file__).parents[2] / "infra"
+SCRIPT = INFRA / "backup" / "vault03-backup"
 SECRET = "alert-shared-secret-for-tests"
 
 
@@ -80,6 +81,9 @@ def setup(installation: Installation, tmp_path: Path) -> Setup:
             "VAULT03_RESTIC_PASSWORD_FILE": str(password_file),
             "VAULT03_BACKUP_LOG": str(tmp_path / "vault03-backup.log"),
             "VAULT03_CHECK_WEEKDAY": "0",  # no weekly check unless a test asks for it
+            # vault03-alert as installed beside the script, without the host's alert.env.
+            "PATH": f"{INFRA / 'scripts'}{os.pathsep}{env['PATH']}",
+            "VAULT03_ALERT_ENV_FILE": str(tmp_path / "no-alert.env"),
         }
     )
     result = Setup(env, repository, password_file, tmp_path / "vault03-backup.log", snapshot)
