@@ -101,7 +101,7 @@ def test_backup_then_restore_with_the_guides_commands(
     api.start()
     try:
         add_deliveries(installation.database, 5, text="just before the backup")
-        result = setup.run(VAULT03_CHECK_WEEKDAY=datetime.now().strftime("%u"))
+        result = setup.run(VAULT03_CHECK_WEEKDAY=datetime.now(UTC).strftime("%u"))
     finally:
         api.stop()
     assert result.returncode == 0, result.stderr + setup.log.read_text()
