@@ -11,6 +11,7 @@ from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.keys.cli import keys
 from vault03_api.migrations import upgrade_database
+from vault03_api.ops import cli as ops_cli
 from vault03_api.settings import ApiSettings
 from vault03_api.users.cli import users
 from vault03_api.vaults.cli import files, vaults
@@ -92,6 +93,12 @@ def send_test(channel: str, recipient: str | None, text: str, address: str | Non
     with session_scope(engine) as session:
         delivery = enqueue_delivery(session, kind="test", payload=payload)
     click.echo(delivery.id)
+
+
+# Operations commands live with the ops domain (backup, restore, db maintenance).
+main.add_command(ops_cli.backup_command)
+main.add_command(ops_cli.restore_command)
+main.add_command(ops_cli.db_group)
 
 
 if __name__ == "__main__":

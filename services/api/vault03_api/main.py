@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 from fastapi import Depends, FastAPI
-from prometheus_client import REGISTRY, make_asgi_app
+from prometheus_client import REGISTRY
 from sqlalchemy import Engine
+from starlette_exporter import PrometheusMiddleware
 
 from vault03_api import __version__
 from vault03_api.audit.router import router as audit_router
@@ -26,7 +27,8 @@ from vault03_api.keyring import KeyRingError, KeyRingSource
 from vault03_api.keys.service import check_keys
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
-from vault03_api.ops.metrics import DeliveryCollector
+from vault03_api.ops.lock import hold_data_dir
+from vault03_api.ops.metrics import DeliveryCollector, HealthCollector, StorageCollector
 from vault03_api.ops.router import router as ops_router
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
@@ -85,8 +87,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
         )
-        collector = DeliveryCollector(engine)
-        REGISTRY.register(collector)
+        collectors = [
+            DeliveryCollector(engine),
+            HealthCollector(engine=engine, link=link, settings=settings),
+            StorageCollector(settings),
+        ]
+        for collector in collectors:
+            REGISTRY.register(collector)
         tasks = [
             asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(StatusConsumer(engine=engine, link=link).run(), name="status"),
@@ -109,23 +116,43 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             relay.close()
             passwords.close()
-            REGISTRY.unregister(collector)
+            for collector in collectors:
+                REGISTRY.unregister(collector)
             await link.close()
             engine.dispose()
             log.info("api stopped")
 
+    @contextlib.asynccontextmanager
+    async def locked_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Held while the API runs: restore and vacuum refuse to work under a running API.
+        with hold_data_dir(settings.data_dir, "api"):
+            async with lifespan(app):
+                yield
+
     # One dependency checks every route against the access policy it declares.
     app = FastAPI(
-        title="VAULT03", version=__version__, lifespan=lifespan, dependencies=[Depends(authorize)]
+        title="VAULT03",
+        version=__version__,
+        lifespan=locked_lifespan,
+        dependencies=[Depends(authorize)],
     )
     install_error_handlers(app)
+    # Requests and latency by route template (unmatched paths are not counted: no cardinality
+    # blow-up from scanners); pure ASGI, so streamed uploads stay streamed.
+    app.add_middleware(
+        PrometheusMiddleware,
+        app_name="api",
+        prefix="vault03_http",
+        group_paths=True,
+        filter_unhandled_paths=True,
+        skip_paths=["/metrics"],
+    )
     app.include_router(ops_router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(audit_router)
     app.include_router(customers_router)
     app.include_router(vaults_router)
-    app.mount("/metrics", make_asgi_app())
     return app
 
 

@@ -36,7 +36,11 @@ class ApiSettings(ServiceSettings):
     keys_dir: Path = Path("var/keys")
     """The master key ring; outside the data directory and every backup."""
     backup_dir: Path = Path("var/backup")
-    """Where database copies go (taken before every migration)."""
+    """The backup root: local backups (db/, archives), pre-migration copies, success markers."""
+    backup_keep_databases: int = 30
+    """How many database copies `vault03 backup` keeps in <backup_dir>/db."""
+    backup_keep_archives: int = 10
+    """How many full archives (files and config) `vault03 backup` keeps."""
     disk_usage_max_percent: float = 90.0
     """Health turns degraded when the data disk is fuller than this."""
     nats_grace_seconds: float = 30.0
@@ -94,6 +98,12 @@ class ApiSettings(ServiceSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def config_file(self) -> Path | None:
+        """The config.yaml this process read (`VAULT03_CONFIG`), if any."""
+        path = os.environ.get(CONFIG_ENV)
+        return Path(path) if path else None
 
     @classmethod
     def settings_customise_sources(

@@ -1,7 +1,9 @@
-"""Metrics read from the database at scrape time, so they stay true while the relay is stuck."""
+"""Metrics computed at scrape time, so they stay true whatever else is stuck: the outbox, the
+health checks, disk usage, and the age of the last good backup."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
@@ -11,6 +13,10 @@ from sqlalchemy import Engine
 from vault03_api.clock import utcnow
 from vault03_api.db import session_scope
 from vault03_api.deliveries.service import count_by_status, outbox_backlog
+from vault03_api.nats_link import NatsLink
+from vault03_api.ops.backup import read_markers
+from vault03_api.ops.health import run_checks
+from vault03_api.settings import ApiSettings
 
 
 class DeliveryCollector(Collector):
@@ -35,3 +41,58 @@ class DeliveryCollector(Collector):
         for (channel, status), count in sorted(by_status.items()):
             deliveries.add_metric([channel, status], count)
         yield deliveries
+
+
+class HealthCollector(Collector):
+    """The /api/health checks, run at every scrape (not only when someone asks /api/health)."""
+
+    def __init__(self, *, engine: Engine, link: NatsLink, settings: ApiSettings) -> None:
+        self.engine = engine
+        self.link = link
+        self.settings = settings
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        checks = run_checks(engine=self.engine, link=self.link, settings=self.settings)
+        by_check = GaugeMetricFamily(
+            "vault03_api_health_check_ok", "1 when a health check passes.", labels=["check"]
+        )
+        for name, check in checks.items():
+            by_check.add_metric([name], 1 if check.ok else 0)
+        yield by_check
+        yield GaugeMetricFamily(
+            "vault03_api_healthy",
+            "1 when /api/health answers 200.",
+            value=1 if all(check.ok for check in checks.values()) else 0,
+        )
+
+
+class StorageCollector(Collector):
+    """Disk usage of the data and backup volumes, and when each kind of backup last succeeded."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        used = GaugeMetricFamily(
+            "vault03_disk_used_bytes", "Bytes used on the volume.", labels=["volume"]
+        )
+        size = GaugeMetricFamily(
+            "vault03_disk_size_bytes", "Size of the volume in bytes.", labels=["volume"]
+        )
+        volumes = {"data": self.settings.data_dir, "backup": self.settings.backup_dir}
+        for volume, path in volumes.items():
+            if not path.is_dir():
+                continue
+            usage = shutil.disk_usage(path)
+            used.add_metric([volume], usage.used)
+            size.add_metric([volume], usage.total)
+        yield used
+        yield size
+        last = GaugeMetricFamily(
+            "vault03_backup_last_success_timestamp_seconds",
+            "Unix time of the last good backup, by kind (local, offsite).",
+            labels=["kind"],
+        )
+        for kind, moment in sorted(read_markers(self.settings.backup_dir).items()):
+            last.add_metric([kind], moment.timestamp())
+        yield last

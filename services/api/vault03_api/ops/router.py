@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
 
 from vault03_api import __version__
@@ -48,3 +49,10 @@ async def health(state: StateDep) -> JSONResponse:
         failing=failing,
     )
     return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    """Prometheus exposition at /metrics itself (a mounted app would answer 307 first)."""
+    # A plain def: FastAPI runs it in a worker thread, as the collectors read the database.
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

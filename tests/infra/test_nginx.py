@@ -1,0 +1,266 @@
+"""The nginx site and tuning (infra/nginx) with Debian's nginx on loopback, in front of real
+processes: the API, and for the streaming test a small upstream that sees when bytes arrive."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from tests.support import NatsServer, free_port, port_open, wait_for
+from tests.support.api_process import ApiProcess
+from tests.support.nginx import NGINX_DIR, Nginx
+from tests.support.tools import require_tool
+
+SITE = NGINX_DIR / "sites-available" / "vault03"
+
+
+def client(nginx: Nginx, source: str = "127.0.0.1") -> httpx.Client:
+    """A client from a chosen loopback address (127.0.0.0/8), trusting the test certificate."""
+    trust = ssl.create_default_context(cafile=str(nginx.certificate))
+    transport = httpx.HTTPTransport(local_address=source, verify=trust)
+    return httpx.Client(base_url=nginx.https, transport=transport, timeout=60)
+
+
+def test_the_guides_configuration_passes_nginx_t(tmp_path: Path) -> None:
+    nginx = Nginx(tmp_path, binary=require_tool("nginx"), upstream="127.0.0.1:8041")
+    result = nginx.test()
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
+
+
+def test_upload_limit_is_set_in_one_place() -> None:
+    # The guide's File Upload Failures check: grep client_max_body_size <site file>.
+    result = subprocess.run(
+        ["grep", "client_max_body_size", str(SITE)], capture_output=True, text=True
+    )
+    assert [line.split()[:2] for line in result.stdout.splitlines()] == [
+        ["client_max_body_size", "2g;"]
+    ]
+    assert "client_max_body_size" not in (NGINX_DIR / "nginx.conf").read_text()
+
+
+@pytest.fixture
+def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
+    process = ApiProcess(tmp_path / "vault03", nats_url=nats_server.url)
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def proxy(tmp_path: Path, api: ApiProcess) -> Iterator[Nginx]:
+    nginx = Nginx(
+        tmp_path / "nginx", binary=require_tool("nginx"), upstream=f"127.0.0.1:{api.port}"
+    )
+    nginx.start()
+    yield nginx
+    nginx.stop()
+
+
+@pytest.mark.fleet
+def test_proxies_to_the_api_over_tls_with_security_headers_and_gzip(
+    proxy: Nginx, api: ApiProcess
+) -> None:
+    with client(proxy) as http:
+        health = http.get("/api/health")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        for header, value in {
+            "strict-transport-security": "max-age=63072000; includeSubDomains",
+            "x-content-type-options": "nosniff",
+            "x-frame-options": "DENY",
+            "referrer-policy": "no-referrer",
+        }.items():
+            assert health.headers[header] == value
+        assert "frame-ancestors 'none'" in health.headers["content-security-policy"]
+        assert "server" not in health.headers or "nginx/" not in health.headers["server"]
+        spec = http.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+        assert spec.headers["content-encoding"] == "gzip"
+        assert "/api/health" in spec.json()["paths"]
+    plain = httpx.get(f"http://127.0.0.1:{proxy.http_port}/api/health?x=1", timeout=10)
+    assert plain.status_code == 301
+    assert plain.headers["location"] == "https://127.0.0.1/api/health?x=1"
+
+
+@pytest.mark.fleet
+def test_the_api_sees_the_real_client_address(proxy: Nginx, api: ApiProcess) -> None:
+    with client(proxy, source="127.0.0.2") as http:
+        # A forged X-Forwarded-For is overwritten by nginx, not passed on.
+        http.get("/api/health", headers={"X-Forwarded-For": "203.0.113.9"})
+    api_log = (api.root / "logs" / "vault03.log").read_text()
+    lines = [json.loads(line) for line in api_log.splitlines()]
+    access = [line["message"] for line in lines if line["logger"] == "uvicorn.access"]
+    assert any(m.startswith("127.0.0.2:") and "/api/health" in m for m in access), access
+    assert not any("203.0.113.9" in m for m in access)
+    assert proxy.access_log().splitlines()[-1].startswith("127.0.0.2 - ")
+
+
+@pytest.mark.fleet
+def test_login_and_access_code_attempts_are_rate_limited_per_client(proxy: Nginx) -> None:
+    credentials = {"email": "someone@example.org", "password": "wrong"}
+    with client(proxy, source="127.0.0.4") as http:
+        login = [http.post("/api/auth/login", json=credentials).status_code for _ in range(12)]
+        codes = [http.post("/s/abcdef/code", json={"code": "000000"}) for _ in range(12)]
+        pages = [http.get("/s/abcdef").status_code for _ in range(12)]
+    assert login[0] != 429 and 429 in login
+    assert codes[0].status_code != 429 and 429 in [r.status_code for r in codes]
+    limited = next(r for r in codes if r.status_code == 429)
+    assert limited.json() == {
+        "error": "too many attempts",
+        "detail": "wait a minute before trying again",
+    }
+    assert limited.headers["retry-after"] == "60"
+    assert 429 not in pages  # viewing the share page is not an attempt
+    with client(proxy, source="127.0.0.5") as other:
+        assert other.post("/api/auth/login", json=credentials).status_code != 429
+
+
+@pytest.mark.fleet
+def test_failed_logins_show_in_the_access_log_for_the_guides_grep(proxy: Nginx) -> None:
+    """`grep "401" /var/log/nginx/vault03-access.log` finds failed logins.
+
+    Until the auth routes land (issue 4) the API answers this POST with 404; the test then
+    checks the same log line format with that status, and asserts 401 once the route exists.
+    """
+    with client(proxy, source="127.0.0.6") as http:
+        login_exists = "/api/auth/login" in http.get("/openapi.json").json()["paths"]
+        status = http.post(
+            "/api/auth/login", json={"email": "a@example.org", "password": "bad"}
+        ).status_code
+        http.get("/s/secret-share-token-0123456789?code=4242")
+    assert status == (401 if login_exists else 404)
+    log = proxy.logs / "vault03-access.log"
+    result = subprocess.run(["grep", str(status), str(log)], capture_output=True, text=True)
+    found = [line for line in result.stdout.splitlines() if line.startswith("127.0.0.6 ")]
+    assert f'"POST /api/auth/login HTTP/1.1" {status} ' in found[0]
+    # Share tokens and query strings never reach the log.
+    assert "secret-share-token" not in proxy.access_log() and "4242" not in proxy.access_log()
+    assert '"GET /s/[token] HTTP/1.1"' in proxy.access_log()
+
+
+class StreamRecorder:
+    """A small ASGI upstream that notes when the first body bytes of a request arrive."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.first_bytes = threading.Event()
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=self.port,
+                log_config=None,
+                interface="asgi3",
+                lifespan="off",
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        digest, size, more = hashlib.sha256(), 0, True
+        while more:
+            message = await receive()
+            chunk = message.get("body", b"")
+            if chunk:
+                self.first_bytes.set()
+            digest.update(chunk)
+            size += len(chunk)
+            more = message.get("more_body", False)
+        body = json.dumps({"bytes": size, "sha256": digest.hexdigest()}).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    def __enter__(self) -> StreamRecorder:
+        self.thread.start()
+        wait_for(lambda: port_open(self.port), what="the recorder to listen")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.mark.fleet
+def test_a_large_upload_streams_through_without_temporary_files(tmp_path: Path) -> None:
+    """What this proves: nginx forwards the body while the client is still sending it (the
+    upstream sees bytes before the last chunk leaves the client) and writes no temporary
+    file. The API's own upload route arrives with the files domain (issue 5)."""
+    chunk, chunks = os.urandom(1 << 20), 200  # 200 MiB, larger than any buffer in the path
+    with StreamRecorder() as recorder:
+        nginx = Nginx(
+            tmp_path / "nginx", binary=require_tool("nginx"), upstream=f"127.0.0.1:{recorder.port}"
+        )
+        nginx.start()
+        streamed_early = []
+
+        def body() -> Iterator[bytes]:
+            for number in range(chunks):
+                if number == chunks - 1:
+                    # Before sending the last chunk, the upstream must already have bytes.
+                    wait_for(recorder.first_bytes.is_set, timeout=60, what="bytes upstream")
+                    streamed_early.append(True)
+                yield chunk
+
+        try:
+            with client(nginx) as http:
+                response = http.post("/api/files/upload-test", content=body())
+        finally:
+            nginx.stop()
+    assert response.status_code == 200, response.text
+    expected = hashlib.sha256(chunk * chunks).hexdigest()
+    assert response.json() == {"bytes": len(chunk) * chunks, "sha256": expected}
+    assert streamed_early == [True]
+    assert list((nginx.root / "body").iterdir()) == []
+    assert "buffered to a temporary file" not in nginx.error_log()
+
+
+@pytest.mark.fleet
+def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
+    with StreamRecorder() as recorder:
+        nginx = Nginx(
+            tmp_path / "nginx",
+            binary=require_tool("nginx"),
+            upstream=f"127.0.0.1:{recorder.port}",
+            site_changes={"client_max_body_size 2g;": "client_max_body_size 1m;"},
+        )
+        nginx.start()
+        try:
+            with client(nginx) as http:
+                response = http.post("/api/files/upload-test", content=b"x" * (2 << 20))
+        finally:
+            nginx.stop()
+    assert response.status_code == 413
+    assert not recorder.first_bytes.is_set()
+
+
+def test_gzip_settings_follow_the_guide() -> None:
+    conf = (NGINX_DIR / "nginx.conf").read_text()
+    for line in (
+        "worker_processes auto;",
+        "worker_rlimit_nofile 65535;",
+        "worker_connections 2048;",
+        "use epoll;",
+        "multi_accept on;",
+        "keepalive_timeout 65;",
+        "keepalive_requests 100;",
+        "gzip on;",
+        "gzip_vary on;",
+        "gzip_comp_level 6;",
+        "open_file_cache max=10000 inactive=60s;",
+        "open_file_cache_valid 120s;",
+        "open_file_cache_min_uses 2;",
+        "open_file_cache_errors on;",
+    ):
+        assert line in conf
