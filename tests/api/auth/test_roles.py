@@ -21,6 +21,7 @@ PENDING = "pending"
 # (method, path) -> PUBLIC | PENDING | roles allowed. Other domains add their routes here.
 TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/health"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/auth/password/set"): PUBLIC,
     ("POST", "/api/auth/password/forgot"): PUBLIC,

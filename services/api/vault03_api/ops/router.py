@@ -52,6 +52,7 @@ async def health(state: StateDep) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
+@public  # scraped on the internal network; nginx does not pass /metrics through
 def metrics() -> Response:
     """Prometheus exposition at /metrics itself (a mounted app would answer 307 first)."""
     # A plain def: FastAPI runs it in a worker thread, as the collectors read the database.
