@@ -50,40 +50,53 @@ class ApiSettings(ServiceSettings):
     outbox_batch_size: int = 100
     """Deliveries the relay publishes per round."""
 
-    # Identity (docs/identity.md). Sessions: idle and absolute lifetimes.
+    # Identity (docs/identity.md).
     session_idle_minutes: int = Field(30, ge=1)
+    """A staff session ends after this long without a request."""
     session_absolute_hours: int = Field(12, ge=1)
-    pending_login_minutes: int = Field(5, ge=1, description="Time to finish the second factor")
-    # False only for plain-HTTP local runs; refused in production.
+    """A staff session ends this long after login, whatever its activity."""
+    pending_login_minutes: int = Field(5, ge=1)
+    """Time allowed between the password and the second factor."""
     session_cookie_secure: bool = True
-    # Roles that must enrol TOTP (admins always must).
+    """Secure session cookie; false only for plain-HTTP local runs (refused in production)."""
     totp_required_roles: list[str] = ["admin", "staff", "auditor"]
-    # Reverse proxies whose X-Forwarded-For is believed, as CIDRs (e.g. ["127.0.0.1/32"]).
+    """Roles that must enrol TOTP (admins always must)."""
     trusted_proxies: list[str] = []
+    """Reverse proxies whose X-Forwarded-For is believed, as CIDRs (e.g. ["127.0.0.1/32"])."""
     login_account_max_failures: int = Field(5, ge=1)
+    """Failed logins on one account within the window before it is locked."""
     login_ip_max_failures: int = Field(20, ge=1)
+    """Failed logins from one client address within the window before it is locked out."""
     login_failure_window_minutes: int = Field(15, ge=1)
+    """The window over which failed logins are counted."""
     login_lockout_minutes: int = Field(15, ge=1)
-    # argon2id parameters; below m=19 MiB, t=2, p=1 is refused.
+    """How long a lockout lasts before it is released."""
     argon2_memory_kib: int = Field(19456, ge=19456)
+    """argon2id memory cost in KiB (19 MiB at least)."""
     argon2_time_cost: int = Field(2, ge=2)
+    """argon2id iterations (2 at least)."""
     argon2_parallelism: int = Field(1, ge=1)
-    # Threads that hash passwords (0: one per CPU); they run at a lower priority than the loop.
+    """argon2id lanes."""
     argon2_threads: int = Field(0, ge=0)
+    """Threads that hash passwords (0: one per CPU), at a lower priority than the event loop."""
     password_min_length: int = Field(12, ge=8)
+    """Shortest password accepted."""
     invitation_valid_hours: int = Field(72, ge=1)
+    """How long a staff invitation link stays valid."""
     password_reset_valid_minutes: int = Field(60, ge=5)
+    """How long a password reset link stays valid."""
     api_token_max_days: int = Field(365, ge=1)
+    """Longest lifetime of a personal API token."""
 
-    # Customers, vaults and files (docs in the README's configuration reference).
-    phone_default_region: str | None = Field(
-        "FR", description="Region for mobile numbers written without +country code"
-    )
-    max_file_bytes: int = Field(5 << 30, ge=1, description="Largest file accepted (413 above)")
-    vault_retention_days: int = Field(
-        30, ge=0, description="Days a deleted vault or file is kept before its blobs are purged"
-    )
+    # Customers, vaults and files (docs/files.md).
+    phone_default_region: str | None = "FR"
+    """Region for mobile numbers written without +country code."""
+    max_file_bytes: int = Field(5 << 30, ge=1)
+    """Largest file accepted (413 above)."""
+    vault_retention_days: int = Field(30, ge=0)
+    """Days a deleted vault or file is kept before its blobs are purged."""
     purge_interval_minutes: int = Field(60, ge=1)
+    """How often the API purges blobs whose retention has passed."""
 
     @model_validator(mode="after")
     def _secure_cookie_outside_development(self) -> ApiSettings:
