@@ -31,6 +31,9 @@ from vault03_api.ops.lock import hold_data_dir
 from vault03_api.ops.metrics import DeliveryCollector, HealthCollector, StorageCollector
 from vault03_api.ops.router import router as ops_router
 from vault03_api.settings import ApiSettings
+from vault03_api.shares.pages import install_portal_pages
+from vault03_api.shares.portal_router import router as portal_router
+from vault03_api.shares.router import router as shares_router
 from vault03_api.state import AppState
 from vault03_api.users.router import router as users_router
 from vault03_api.vaults.maintenance import purge_forever, sweep_orphans
@@ -137,6 +140,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     install_error_handlers(app)
+    install_portal_pages(app)
     # Requests and latency by route template (unmatched paths are not counted: no cardinality
     # blow-up from scanners); pure ASGI, so streamed uploads stay streamed.
     app.add_middleware(
@@ -153,6 +157,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(customers_router)
     app.include_router(vaults_router)
+    app.include_router(shares_router)
+    app.include_router(portal_router)
     return app
 
 

@@ -98,6 +98,20 @@ class ApiSettings(ServiceSettings):
     purge_interval_minutes: int = Field(60, ge=1)
     """How often the API purges blobs whose retention has passed."""
 
+    # Shares and the customer portal (docs/shares.md).
+    share_default_days: int = Field(14, ge=1)
+    """Days a new share stays open when its creator names no expiry."""
+    share_max_days: int = Field(90, ge=1)
+    """Longest a share may stay open, counted from its creation or extension."""
+    share_code_max_failures: int = Field(5, ge=1)
+    """Wrong access codes a link accepts before it locks."""
+    share_lock_minutes: int = Field(30, ge=1)
+    """How long a link stays locked after too many wrong codes."""
+    portal_session_idle_minutes: int = Field(15, ge=1)
+    """A recipient's portal session ends after this long without a request."""
+    portal_session_minutes: int = Field(60, ge=1)
+    """A recipient's portal session ends this long after the code was entered."""
+
     @model_validator(mode="after")
     def _secure_cookie_outside_development(self) -> ApiSettings:
         if self.environment == "production" and not self.session_cookie_secure:

@@ -3,8 +3,6 @@ metadata only, never contents."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request, status
 from fastapi.responses import StreamingResponse
 
@@ -27,7 +25,7 @@ from vault03_api.vaults.exceptions import (
 from vault03_api.vaults.models import StoredFile, Vault
 from vault03_api.vaults.multipart import MultipartFile
 from vault03_api.vaults.schemas import FileOut, VaultIn, VaultOut, VaultPatch
-from vault03_api.vaults.transfer import receive_file, send_file
+from vault03_api.vaults.transfer import download_response, receive_file, send_file
 
 router = APIRouter(prefix="/api", tags=["vaults"])
 
@@ -220,24 +218,7 @@ def get_file(file_id: str, session: SessionDep) -> FileOut:
 async def download(file_id: str, request: Request, state: StateDep) -> StreamingResponse:
     """The decrypted contents, streamed; one `Range: bytes=` range is honoured (206)."""
     outgoing = await send_file(state, file_id=file_id, range_header=request.headers.get("range"))
-    stored = outgoing.file
-    headers = {
-        "Content-Length": str(outgoing.length),
-        "Accept-Ranges": "bytes",
-        "ETag": f'"{stored.sha256}"',
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.name, safe='')}",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-    }
-    code = status.HTTP_200_OK
-    if outgoing.range is not None:
-        code = status.HTTP_206_PARTIAL_CONTENT
-        headers["Content-Range"] = (
-            f"bytes {outgoing.range.start}-{outgoing.range.stop - 1}/{stored.size}"
-        )
-    return StreamingResponse(
-        outgoing.chunks, status_code=code, headers=headers, media_type=stored.content_type
-    )
+    return download_response(outgoing)
 
 
 @router.delete(

@@ -14,9 +14,11 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
 
 from vault03_api import clock
 from vault03_api.db import session_scope
@@ -167,6 +169,28 @@ async def send_file(state: AppState, *, file_id: str, range_header: str | None) 
         await run_in_threadpool(report_integrity_failure, state, file_id=file_id, error=error)
         raise FileCorrupt(file_id) from None
     return Outgoing(stored, wanted, _guarded(state, file_id, chunks))
+
+
+def download_response(outgoing: Outgoing) -> StreamingResponse:
+    """The response for a download: 200, or 206 with Content-Range; never sniffed or cached."""
+    stored = outgoing.file
+    headers = {
+        "Content-Length": str(outgoing.length),
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{stored.sha256}"',
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.name, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+    status_code = 200
+    if outgoing.range is not None:
+        status_code = 206
+        headers["Content-Range"] = (
+            f"bytes {outgoing.range.start}-{outgoing.range.stop - 1}/{stored.size}"
+        )
+    return StreamingResponse(
+        outgoing.chunks, status_code=status_code, headers=headers, media_type=stored.content_type
+    )
 
 
 async def _guarded(

@@ -1,0 +1,123 @@
+"""Shares, their portal sessions, their access log, and the deliveries that carried them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from vault03_api.audit.models import Audited
+from vault03_api.timestamps import utc_field
+
+
+class ShareStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    LOCKED = "locked"  # too many wrong access codes: waits for its lock to pass
+    EXHAUSTED = "exhausted"  # the download limit is reached
+
+
+class Permission(StrEnum):
+    DOWNLOAD = "download"
+    UPLOAD = "upload"
+
+
+class AccessEvent(StrEnum):
+    VIEW = "view"  # the link's page was opened
+    CODE = "code"  # an access code was entered
+    DOWNLOAD = "download"
+    UPLOAD = "upload"
+    LOGOUT = "logout"
+
+
+class Share(Audited, SQLModel, table=True):
+    """A vault opened to one recipient until `expires_at`; the link token and the access code
+    exist only hashed (the token as SHA-256, the code as argon2id)."""
+
+    __tablename__ = "shares"
+    # Counters move with every download and wrong code: the access log (itself audited) has
+    # one line for each, so the share's own entry would only repeat it.
+    __audit_exclude__ = frozenset(
+        {"updated_at", "last_access_at", "download_count", "code_failures"}
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    vault_id: int = Field(foreign_key="vaults.id", index=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    # Who receives it: the vault's customer, or a named third party (details kept here, so
+    # resends and re-issues go where the share was first sent).
+    third_party: bool = False
+    recipient_name: str
+    recipient_email: str
+    recipient_mobile: str | None = None  # E.164
+    address_line1: str | None = None
+    address_line2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    code_channel: str  # sms | postal | email: how the access code travels
+    can_download: bool = True
+    can_upload: bool = False
+    note: str | None = None  # shown to the recipient in the email and on the portal
+    notify_on_access: bool = False
+    expires_at: datetime = utc_field()
+    max_downloads: int | None = None
+    download_count: int = 0
+    token_hash: str = Field(unique=True)
+    code_hash: str
+    code_failures: int = 0
+    locked_until: datetime | None = utc_field(nullable=True)
+    revoked_at: datetime | None = utc_field(nullable=True)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = utc_field(default_now=True)
+    updated_at: datetime = utc_field(default_now=True)
+    issued_at: datetime = utc_field(default_now=True)  # when the current link was made
+    last_access_at: datetime | None = utc_field(nullable=True)
+
+
+class PortalSession(Audited, SQLModel, table=True):
+    """A recipient's session after the right code: scoped to one share and its current link."""
+
+    __tablename__ = "portal_sessions"
+    __audit_exclude__ = frozenset({"last_seen_at"})
+
+    id: str = Field(primary_key=True)
+    share_id: int = Field(foreign_key="shares.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(unique=True)
+    csrf_token: str
+    # The share's token_hash when the session began: a new link (resend, re-issue) ends it.
+    link_hash: str
+    ip: str | None = None
+    user_agent: str | None = None
+    created_at: datetime = utc_field(default_now=True)
+    last_seen_at: datetime = utc_field(default_now=True)
+    expires_at: datetime = utc_field()
+
+
+class ShareAccess(Audited, SQLModel, table=True):
+    """One line of a share's access log (each line is also in the audit log)."""
+
+    __tablename__ = "share_access"
+
+    id: int | None = Field(default=None, primary_key=True)
+    share_id: int = Field(foreign_key="shares.id", index=True, ondelete="CASCADE")
+    at: datetime = utc_field(default_now=True, index=True)
+    event: str
+    outcome: str  # ok, or why not: wrong_code, locked, limit_reached, too_large, ...
+    ip: str | None = None
+    user_agent: str | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+
+
+class ShareDelivery(SQLModel, table=True):
+    """Which deliveries carried a share's link and codes (their status lives on `deliveries`)."""
+
+    __tablename__ = "share_deliveries"
+
+    delivery_id: str = Field(foreign_key="deliveries.id", primary_key=True)
+    share_id: int = Field(foreign_key="shares.id", index=True, ondelete="CASCADE")
+    purpose: str  # link | code
+    created_at: datetime = utc_field(default_now=True)

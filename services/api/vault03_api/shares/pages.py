@@ -1,0 +1,105 @@
+"""Portal pages: server-rendered (jinja2, autoescaped), no JavaScript, strict headers.
+
+The stylesheet is a file of our own origin (`style-src 'self'`), not inline, so the page also
+works under the stricter policy nginx adds in front (default-src 'self')."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import FastAPI, Request
+from starlette.responses import HTMLResponse, Response
+
+from vault03_api.shares.exceptions import PortalError
+
+TEMPLATES = Path(__file__).parent / "templates"
+STYLESHEET = "/s/assets/portal.css"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def protect(response: Response) -> Response:
+    """Add the portal's security headers to any response (pages, files, redirects)."""
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def render(
+    template: str, *, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
+    """A page from templates/ with the security headers."""
+    body = _env.get_template(template).render(stylesheet=STYLESHEET, **context)
+    response = HTMLResponse(body, status_code=status_code, headers=headers)
+    protect(response)
+    return response
+
+
+def stylesheet() -> Response:
+    css = (TEMPLATES / "portal.css").read_text(encoding="utf-8")
+    response = Response(css, media_type="text/css; charset=utf-8")
+    protect(response)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def install_portal_pages(app: FastAPI) -> None:
+    """Portal errors render as pages; share tokens never reach the API's access log."""
+
+    @app.exception_handler(PortalError)
+    async def portal_error(request: Request, exc: PortalError) -> HTMLResponse:
+        token = request.path_params.get("token", "")
+        return render(
+            exc.template,
+            status_code=exc.status_code,
+            headers=exc.headers,
+            message=exc.message,
+            token=token,
+        )
+
+    redact_share_paths()
+
+
+_SHARE_PATH = re.compile(r"^/s/[^/?]+")
+
+
+class _RedactSharePaths(logging.Filter):
+    """uvicorn's access line has the path as its third argument: `/s/<token>...` is replaced
+    by `/s/[token]...` and any query string dropped (as nginx logs it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = args[2]
+            if path.startswith("/s/"):
+                path = _SHARE_PATH.sub("/s/[token]", path.split("?", 1)[0])
+                record.args = (*args[:2], path, *args[3:])
+        return True
+
+
+def redact_share_paths() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, _RedactSharePaths) for existing in access.filters):
+        access.addFilter(_RedactSharePaths())

@@ -1,0 +1,488 @@
+"""The portal's side of a share: the link, the access code, the portal session, downloads
+and uploads, each recorded in the share's access log.
+
+Functions run in one transaction each (BEGIN IMMEDIATE: writers are serialised, so the
+download count and the code failures are exact under concurrent requests). A refusal that must
+still be logged is returned as a `Refusal`, not raised, so that its log line is committed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+
+from sqlmodel import Session, col, select
+
+from vault03_api.auth.throttle import InFlight
+from vault03_api.auth.tokens import new_token, token_hash
+from vault03_api.settings import ApiSettings
+from vault03_api.shares import messages
+from vault03_api.shares.exceptions import LinkGone, PortalError
+from vault03_api.shares.models import AccessEvent, PortalSession, Share, ShareAccess
+from vault03_api.shares.service import downloads_left, link_is_dead
+from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
+from vault03_api.vaults.models import StoredFile, Vault
+from vault03_api.vaults.service import get_file, list_files
+from vault03_api.vaults.transfer import parse_range
+
+# last_seen_at is written at most this often.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is at the other end of a portal request."""
+
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A logged refusal: the page to answer with."""
+
+    status_code: int
+    message: str
+
+    def error(self) -> PortalError:
+        return PortalError(self.status_code, self.message)
+
+
+class SessionNeeded(PortalError):
+    """No (longer a) portal session: the recipient enters the code again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            401, "Your session has ended. Enter your access code again.", template="ended.html.j2"
+        )
+
+
+def log_access(
+    session: Session,
+    *,
+    share: Share,
+    event: AccessEvent,
+    outcome: str,
+    visitor: Visitor,
+    now: datetime,
+    file: StoredFile | None = None,
+    file_name: str | None = None,
+) -> None:
+    """One access log line (audited like every row), and the share's last access time."""
+    assert share.id is not None
+    session.add(
+        ShareAccess(
+            share_id=share.id,
+            at=now,
+            event=event.value,
+            outcome=outcome,
+            ip=visitor.ip,
+            user_agent=visitor.user_agent,
+            file_id=file.id if file else None,
+            file_name=file.name if file else file_name,
+        )
+    )
+    share.last_access_at = now
+    session.add(share)
+
+
+def find_share(session: Session, *, token: str) -> Share | None:
+    return session.exec(select(Share).where(Share.token_hash == token_hash(token))).first()
+
+
+def live_share(session: Session, *, token: str, now: datetime) -> Share:
+    """The share of a working link; LinkGone otherwise, the same for a token never issued.
+
+    Nothing is written for a dead link, so not even the time taken tells them apart."""
+    share = find_share(session, token=token)
+    if share is None or link_is_dead(share, now=now):
+        raise LinkGone()
+    return share
+
+
+def vault_of(session: Session, share: Share) -> Vault:
+    vault = session.get(Vault, share.vault_id)
+    if vault is None or vault.deleted_at is not None:
+        raise LinkGone()
+    return vault
+
+
+def locked_for(share: Share, *, now: datetime) -> int | None:
+    """Seconds until a locked link accepts codes again; None when it is not locked."""
+    if share.locked_until is None or share.locked_until <= now:
+        return None
+    return max(1, int((share.locked_until - now).total_seconds()))
+
+
+def _failures(share: Share, *, now: datetime) -> int:
+    # A lock that has passed forgets the failures that caused it.
+    if share.locked_until is not None and share.locked_until <= now:
+        return 0
+    return share.code_failures
+
+
+# --- portal sessions -------------------------------------------------------------------
+
+
+def resolve_session(
+    session: Session, *, share: Share, cookie: str | None, settings: ApiSettings, now: datetime
+) -> PortalSession | None:
+    """The portal session of this cookie for this share and its current link, if alive."""
+    if not cookie:
+        return None
+    row = session.exec(
+        select(PortalSession).where(PortalSession.token_hash == token_hash(cookie))
+    ).first()
+    idle = timedelta(minutes=settings.portal_session_idle_minutes)
+    if (
+        row is None
+        or row.share_id != share.id
+        or row.link_hash != share.token_hash
+        or now >= row.expires_at
+        or now - row.last_seen_at >= idle
+    ):
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A portal session that was just opened: the cookie value and when it ends."""
+
+    token: str
+    row: PortalSession
+
+
+def open_session(
+    session: Session, *, share: Share, visitor: Visitor, settings: ApiSettings, now: datetime
+) -> Opened:
+    assert share.id is not None
+    token = new_token()
+    row = PortalSession(
+        id=str(uuid.uuid4()),
+        share_id=share.id,
+        token_hash=token_hash(token),
+        csrf_token=secrets.token_urlsafe(32),
+        link_hash=share.token_hash,
+        ip=visitor.ip,
+        user_agent=visitor.user_agent,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(minutes=settings.portal_session_minutes),
+    )
+    session.add(row)
+    return Opened(token, row)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the link's page shows: the code form, or (with a session) the files."""
+
+    share: Share
+    vault: Vault
+    portal: PortalSession | None
+    files: list[StoredFile]
+    locked_seconds: int | None
+
+
+def open_page(
+    session: Session,
+    *,
+    token: str,
+    cookie: str | None,
+    visitor: Visitor,
+    settings: ApiSettings,
+    now: datetime,
+) -> Page:
+    """The page of a working link (LinkGone otherwise); the view is logged."""
+    share = live_share(session, token=token, now=now)
+    vault = vault_of(session, share)
+    portal = resolve_session(session, share=share, cookie=cookie, settings=settings, now=now)
+    files = list_files(session, vault_id=vault.id or 0) if portal and share.can_download else []
+    outcome = "ok" if portal else "code_required"
+    log_access(
+        session, share=share, event=AccessEvent.VIEW, outcome=outcome, visitor=visitor, now=now
+    )
+    return Page(share, vault, portal, files, locked_for(share, now=now))
+
+
+def require_session(
+    session: Session, *, token: str, cookie: str | None, settings: ApiSettings, now: datetime
+) -> tuple[Share, PortalSession]:
+    """The share and the visitor's portal session; SessionNeeded without one."""
+    share = live_share(session, token=token, now=now)
+    portal = resolve_session(session, share=share, cookie=cookie, settings=settings, now=now)
+    if portal is None:
+        raise SessionNeeded()
+    return share, portal
+
+
+def end_session(
+    session: Session,
+    *,
+    token: str,
+    cookie: str | None,
+    csrf: str,
+    visitor: Visitor,
+    settings: ApiSettings,
+    now: datetime,
+) -> None:
+    """Log out of the portal."""
+    share, portal = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
+    if not secrets.compare_digest(csrf, portal.csrf_token):
+        raise PortalError(403, "The form has expired; reload the page.")
+    session.delete(portal)
+    log_access(
+        session, share=share, event=AccessEvent.LOGOUT, outcome="ok", visitor=visitor, now=now
+    )
+
+
+# --- the access code ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeGate:
+    """A code attempt admitted: the hash to check it against and the reserved attempt."""
+
+    share_id: int
+    code_hash: str
+    key: str
+    locked_seconds: int | None = None
+
+
+def in_flight_key(share_id: int) -> str:
+    return f"share:{share_id}"
+
+
+def begin_code(
+    session: Session, *, token: str, in_flight: InFlight, settings: ApiSettings, now: datetime
+) -> CodeGate:
+    """Reads only. Refuses while locked; else reserves an attempt, so that parallel guesses
+    cannot pass the limit while their hashes are being checked."""
+    share = live_share(session, token=token, now=now)
+    assert share.id is not None
+    key = in_flight_key(share.id)
+    locked = locked_for(share, now=now)
+    if locked is not None:
+        return CodeGate(share.id, share.code_hash, key, locked)
+    budget = settings.share_code_max_failures - _failures(share, now=now)
+    if not in_flight.reserve({key: budget}):
+        return CodeGate(share.id, share.code_hash, key, 1)
+    return CodeGate(share.id, share.code_hash, key)
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    opened: Opened | None = None
+    locked_seconds: int | None = None
+    attempts_left: int = 0
+
+
+def finish_code(
+    session: Session,
+    *,
+    token: str,
+    checked_hash: str,
+    verified: bool,
+    visitor: Visitor,
+    settings: ApiSettings,
+    now: datetime,
+) -> CodeResult:
+    """Record a checked code: a portal session when right, a failure (maybe a lock) when not."""
+    share = live_share(session, token=token, now=now)
+    vault = vault_of(session, share)
+    if verified and share.code_hash == checked_hash and locked_for(share, now=now) is None:
+        share.code_failures, share.locked_until = 0, None
+        opened = open_session(session, share=share, visitor=visitor, settings=settings, now=now)
+        log_access(
+            session, share=share, event=AccessEvent.CODE, outcome="ok", visitor=visitor, now=now
+        )
+        if share.notify_on_access:
+            messages.tell_creator(
+                session,
+                share=share,
+                kind="share_access_notice",
+                subject=f"Share opened: {vault.name}",
+                body=f"{share.recipient_name} opened the share of {vault.name!r} at "
+                f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+            )
+        return CodeResult(opened=opened)
+    locked = locked_for(share, now=now)
+    if locked is not None:
+        log_access(
+            session, share=share, event=AccessEvent.CODE, outcome="locked", visitor=visitor, now=now
+        )
+        return CodeResult(locked_seconds=locked)
+    share.code_failures = _failures(share, now=now) + 1
+    share.locked_until = None
+    outcome = "wrong_code"
+    if share.code_failures >= settings.share_code_max_failures:
+        share.locked_until = now + timedelta(minutes=settings.share_lock_minutes)
+        outcome = "wrong_code_locked"
+    log_access(
+        session, share=share, event=AccessEvent.CODE, outcome=outcome, visitor=visitor, now=now
+    )
+    if share.locked_until is not None:
+        messages.alert_locked(session, share=share, vault=vault, ip=visitor.ip)
+        return CodeResult(locked_seconds=locked_for(share, now=now))
+    return CodeResult(attempts_left=settings.share_code_max_failures - share.code_failures)
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def begin_download(
+    session: Session,
+    *,
+    token: str,
+    cookie: str | None,
+    file_id: str,
+    range_header: str | None,
+    visitor: Visitor,
+    settings: ApiSettings,
+    now: datetime,
+) -> StoredFile | Refusal:
+    """Admit a download and count it against the limit.
+
+    A request that starts at the first byte counts as a download (a whole file, or the first
+    piece of one); resuming a transfer with a later range does not. Every full copy needs a
+    request that starts at byte 0, so the limit bounds the copies a recipient can make."""
+    share, _ = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
+
+    def refuse(outcome: str, status_code: int, message: str, file: StoredFile | None) -> Refusal:
+        log_access(
+            session,
+            share=share,
+            event=AccessEvent.DOWNLOAD,
+            outcome=outcome,
+            visitor=visitor,
+            now=now,
+            file=file,
+        )
+        return Refusal(status_code, message)
+
+    if not share.can_download:
+        return refuse("not_permitted", 403, "This share does not allow downloads.", None)
+    try:
+        stored = get_file(session, file_id=file_id)
+    except FileNotFound:
+        return refuse("not_found", 404, "This file is not in the shared documents.", None)
+    if stored.vault_id != share.vault_id:
+        return refuse("not_found", 404, "This file is not in the shared documents.", None)
+    try:
+        wanted = parse_range(range_header, stored.size)
+    except RangeNotSatisfiable:
+        return refuse("bad_range", 416, "The requested part of the file does not exist.", stored)
+    if wanted is None or wanted.start == 0:
+        if downloads_left(share) == 0:
+            return refuse(
+                "limit_reached", 403, "The download limit of this share is reached.", stored
+            )
+        share.download_count += 1
+    outcome = "ok" if wanted is None else f"ok_range_{wanted.start}-{wanted.stop - 1}"
+    log_access(
+        session,
+        share=share,
+        event=AccessEvent.DOWNLOAD,
+        outcome=outcome,
+        visitor=visitor,
+        now=now,
+        file=stored,
+    )
+    if share.notify_on_access and (wanted is None or wanted.start == 0):
+        messages.tell_creator(
+            session,
+            share=share,
+            kind="share_access_notice",
+            subject=f"Document downloaded: {stored.name}",
+            body=f"{share.recipient_name} downloaded {stored.name!r} at "
+            f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+        )
+    return stored
+
+
+def begin_upload(
+    session: Session,
+    *,
+    token: str,
+    cookie: str | None,
+    csrf: str | None,
+    visitor: Visitor,
+    settings: ApiSettings,
+    now: datetime,
+) -> Share | Refusal:
+    """Admit an upload: a session, its CSRF token, and the upload permission."""
+    share, portal = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
+    if not csrf or not secrets.compare_digest(csrf, portal.csrf_token):
+        outcome, refusal = "csrf_refused", Refusal(403, "The form has expired; reload the page.")
+    elif not share.can_upload:
+        outcome, refusal = "not_permitted", Refusal(403, "This share does not accept files.")
+    else:
+        return share
+    log_access(
+        session, share=share, event=AccessEvent.UPLOAD, outcome=outcome, visitor=visitor, now=now
+    )
+    return refusal
+
+
+def free_name(session: Session, *, vault_id: int, name: str) -> str:
+    """`name`, or `name (2)`, `name (3)`...: a recipient's upload never replaces a file."""
+    taken = set(
+        session.exec(
+            select(StoredFile.name).where(
+                StoredFile.vault_id == vault_id, col(StoredFile.deleted_at).is_(None)
+            )
+        ).all()
+    )
+    if name not in taken:
+        return name
+    path = PurePosixPath(name)
+    stem, suffix = (path.stem, path.suffix) if path.stem else (name, "")
+    number = 2
+    while f"{stem} ({number}){suffix}" in taken:
+        number += 1
+    return f"{stem} ({number}){suffix}"
+
+
+def finish_upload(
+    session: Session,
+    *,
+    share_id: int,
+    stored: StoredFile | None,
+    outcome: str,
+    file_name: str | None,
+    visitor: Visitor,
+    now: datetime,
+) -> None:
+    """Log an upload (or its failure); tell the share's creator of a file received."""
+    share = session.get(Share, share_id)
+    if share is None:
+        return
+    log_access(
+        session,
+        share=share,
+        event=AccessEvent.UPLOAD,
+        outcome=outcome,
+        visitor=visitor,
+        now=now,
+        file=stored,
+        file_name=file_name,
+    )
+    if stored is None:
+        return
+    vault = session.get(Vault, share.vault_id)
+    vault_name = vault.name if vault else str(share.vault_id)
+    messages.tell_creator(
+        session,
+        share=share,
+        kind="share_upload_notice",
+        subject=f"Document received: {stored.name}",
+        body=f"{share.recipient_name} sent {stored.name!r} ({stored.size} bytes) into the vault "
+        f"{vault_name!r} at {messages.shown_time(now)}.",
+    )

@@ -1,0 +1,369 @@
+"""The customer portal (`/s/{token}`): public to staff authentication, guarded by the share's
+own code and portal session. Every answer is a page (or a file) with strict headers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from vault03_api import clock
+from vault03_api.audit.context import current
+from vault03_api.auth.access import public
+from vault03_api.auth.runner import in_read_transaction, in_transaction
+from vault03_api.deps import StateDep
+from vault03_api.errors import AppError
+from vault03_api.settings import ApiSettings
+from vault03_api.shares import pages, portal
+from vault03_api.shares.credentials import normalise_code, portal_cookie_name
+from vault03_api.shares.exceptions import PortalError
+from vault03_api.shares.messages import shown_time
+from vault03_api.shares.service import downloads_left
+from vault03_api.state import AppState
+from vault03_api.vaults.models import StoredFile
+from vault03_api.vaults.multipart import MultipartFile
+from vault03_api.vaults.service import sanitise_filename
+from vault03_api.vaults.transfer import download_response, receive_file, send_file
+
+router = APIRouter(prefix="/s", tags=["portal"])
+
+_CHANNEL_TEXT = {"sms": "by text message", "postal": "by post", "email": "in another email"}
+_HTML: dict[str, Any] = {"content": {"text/html": {}}}
+
+
+def _visitor() -> portal.Visitor:
+    context = current()
+    return portal.Visitor(ip=context.ip, user_agent=context.user_agent)
+
+
+def _cookie(request: Request, settings: ApiSettings, token: str) -> str | None:
+    return request.cookies.get(portal_cookie_name(settings, token))
+
+
+def _same_origin(request: Request, settings: ApiSettings) -> None:
+    # A form posted from another site is refused (SameSite=Strict already keeps the cookie
+    # from such requests; this also covers the code form, which has no session yet).
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    ours = urlsplit(settings.public_url)
+    if origin.rstrip("/") != f"{ours.scheme}://{ours.netloc}":
+        raise PortalError(403, "This form must be sent from the page itself.")
+
+
+def _size_text(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} bytes"
+
+
+@router.get("/assets/portal.css", include_in_schema=False)
+@public
+def stylesheet() -> Response:
+    """The portal's stylesheet."""
+    return pages.stylesheet()
+
+
+def _code_page(token: str, channel: str, *, error: str | None, status_code: int) -> Response:
+    return pages.render(
+        "code.html.j2",
+        status_code=status_code,
+        token=token,
+        channel_text=_CHANNEL_TEXT.get(channel, ""),
+        error=error,
+    )
+
+
+def _locked(seconds: int) -> PortalError:
+    minutes = max(1, round(seconds / 60))
+    return PortalError(
+        429,
+        f"This link accepts no more codes for about {minutes} minute(s).",
+        template="locked.html.j2",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+@router.get("/{token}", response_class=Response, responses={200: _HTML, 410: _HTML})
+@public
+async def view(
+    token: str, request: Request, state: StateDep, uploaded: Annotated[str | None, Query()] = None
+) -> Response:
+    """The link's page: the access code form, or with a portal session the documents."""
+    settings = state.settings
+    page = await in_transaction(
+        state.engine,
+        portal.open_page,
+        token=token,
+        cookie=_cookie(request, settings, token),
+        visitor=_visitor(),
+        settings=settings,
+        now=clock.utcnow(),
+    )
+    share = page.share
+    if page.portal is None:
+        if page.locked_seconds is not None:
+            raise _locked(page.locked_seconds)
+        return _code_page(token, share.code_channel, error=None, status_code=200)
+    files = [
+        {
+            "id": stored.id,
+            "name": stored.name,
+            "size_text": _size_text(stored.size),
+            "added": shown_time(stored.created_at),
+            "added_iso": stored.created_at.isoformat(),
+        }
+        for stored in page.files
+    ]
+    return pages.render(
+        "files.html.j2",
+        token=token,
+        vault_name=page.vault.name,
+        note=share.note,
+        expires_at=shown_time(share.expires_at),
+        expires_iso=share.expires_at.isoformat(),
+        downloads_left=downloads_left(share) if share.can_download else None,
+        can_download=share.can_download,
+        can_upload=share.can_upload,
+        files=files,
+        csrf_token=page.portal.csrf_token,
+        max_size_text=_size_text(settings.max_file_bytes),
+        uploaded=uploaded,
+    )
+
+
+@router.post(
+    "/{token}/code",
+    response_class=Response,
+    responses={303: {"description": "Right code: to the documents"}, 401: _HTML, 410: _HTML},
+)
+@public
+async def enter_code(
+    token: str,
+    code: Annotated[str, Form(max_length=50)],
+    request: Request,
+    state: StateDep,
+) -> Response:
+    """Check the access code; the right one opens a portal session (cookie) for this link."""
+    settings = state.settings
+    _same_origin(request, settings)
+    gate = await in_read_transaction(
+        state.engine,
+        portal.begin_code,
+        token=token,
+        in_flight=state.attempts,
+        settings=settings,
+        now=clock.utcnow(),
+    )
+    if gate.locked_seconds is not None:
+        raise _locked(gate.locked_seconds)
+    try:
+        verdict = await state.passwords.verify(gate.code_hash, normalise_code(code))
+        result = await in_transaction(
+            state.engine,
+            portal.finish_code,
+            token=token,
+            checked_hash=gate.code_hash,
+            verified=verdict.ok,
+            visitor=_visitor(),
+            settings=settings,
+            now=clock.utcnow(),
+        )
+    finally:
+        state.attempts.release([gate.key])
+    if result.opened is not None:
+        return _signed_in(token, result.opened, settings)
+    if result.locked_seconds is not None:
+        raise _locked(result.locked_seconds)
+    share = await in_read_transaction(
+        state.engine, portal.live_share, token=token, now=clock.utcnow()
+    )
+    error = (
+        "This code is not right. Check it and try again "
+        f"({result.attempts_left} attempt(s) left before the link locks)."
+    )
+    return _code_page(token, share.code_channel, error=error, status_code=401)
+
+
+def _signed_in(token: str, opened: portal.Opened, settings: ApiSettings) -> Response:
+    response = RedirectResponse(f"/s/{token}", status_code=303)
+    lifetime = int((opened.row.expires_at - opened.row.created_at).total_seconds())
+    response.set_cookie(
+        portal_cookie_name(settings, token),
+        opened.token,
+        max_age=lifetime,
+        path="/",
+        secure=settings.session_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    pages.protect(response)
+    return response
+
+
+def _portal_error(error: AppError) -> PortalError:
+    return PortalError(error.status_code, error.message, headers=error.headers)
+
+
+@router.get(
+    "/{token}/files/{file_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        206: {"content": {"application/octet-stream": {}}},
+        401: _HTML,
+        403: _HTML,
+        404: _HTML,
+        410: _HTML,
+    },
+)
+@public
+async def download(token: str, file_id: str, request: Request, state: StateDep) -> Response:
+    """A document, streamed and decrypted; one `Range: bytes=` range is honoured (206)."""
+    range_header = request.headers.get("range")
+    admitted = await in_transaction(
+        state.engine,
+        portal.begin_download,
+        token=token,
+        cookie=_cookie(request, state.settings, token),
+        file_id=file_id,
+        range_header=range_header,
+        visitor=_visitor(),
+        settings=state.settings,
+        now=clock.utcnow(),
+    )
+    if isinstance(admitted, portal.Refusal):
+        raise admitted.error()
+    try:
+        outgoing = await send_file(state, file_id=admitted.id, range_header=range_header)
+    except AppError as error:
+        raise _portal_error(error) from None
+    return pages.protect(download_response(outgoing))
+
+
+@router.post(
+    "/{token}/files",
+    response_class=Response,
+    responses={303: {"description": "Received: back to the page"}, 403: _HTML, 413: _HTML},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+            "required": True,
+        }
+    },
+)
+@public
+async def upload(
+    token: str,
+    request: Request,
+    state: StateDep,
+    csrf: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Send a document back (a form's `file` field, streamed into the vault, encrypted)."""
+    settings = state.settings
+    _same_origin(request, settings)
+    admitted = await in_transaction(
+        state.engine,
+        portal.begin_upload,
+        token=token,
+        cookie=_cookie(request, settings, token),
+        csrf=csrf,
+        visitor=_visitor(),
+        settings=settings,
+        now=clock.utcnow(),
+    )
+    if isinstance(admitted, portal.Refusal):
+        raise admitted.error()
+    assert admitted.id is not None
+    name = await _receive(state, share_id=admitted.id, vault_id=admitted.vault_id, request=request)
+    response = RedirectResponse(f"/s/{token}?uploaded={quote(name)}", status_code=303)
+    return pages.protect(response)
+
+
+async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Request) -> str:
+    name: str | None = None
+
+    async def log(outcome: str, stored: StoredFile | None = None) -> None:
+        await in_transaction(
+            state.engine,
+            portal.finish_upload,
+            share_id=share_id,
+            stored=stored,
+            outcome=outcome,
+            file_name=name,
+            visitor=_visitor(),
+            now=clock.utcnow(),
+        )
+
+    try:
+        form = MultipartFile(
+            request.stream(),
+            content_type=request.headers.get("content-type", ""),
+            limit=state.settings.max_file_bytes,
+        )
+        await form.start()
+        name = await in_transaction(
+            state.engine,
+            portal.free_name,
+            vault_id=vault_id,
+            name=sanitise_filename(form.filename),
+        )
+        stored = await receive_file(
+            state,
+            vault_id=vault_id,
+            name=name,
+            content_type=form.content_type,
+            body=form.body(),
+            declared_size=None,
+            uploaded_by=None,
+        )
+    except AppError as error:
+        await log(type(error).__name__)
+        raise _portal_error(error) from None
+    await log("ok", stored)
+    return stored.name
+
+
+@router.post("/{token}/logout", response_class=Response, responses={303: {}, 401: _HTML})
+@public
+async def logout(
+    token: str,
+    request: Request,
+    state: StateDep,
+    csrf: Annotated[str, Form(max_length=100)],
+) -> Response:
+    """End the portal session (the link keeps working with the code)."""
+    settings = state.settings
+    _same_origin(request, settings)
+    await in_transaction(
+        state.engine,
+        portal.end_session,
+        token=token,
+        cookie=_cookie(request, settings, token),
+        csrf=csrf,
+        visitor=_visitor(),
+        settings=settings,
+        now=clock.utcnow(),
+    )
+    response = RedirectResponse(f"/s/{token}", status_code=303)
+    response.delete_cookie(
+        portal_cookie_name(settings, token),
+        path="/",
+        secure=settings.session_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return pages.protect(response)

@@ -1,0 +1,131 @@
+"""Bodies of the staff share routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, EmailStr, Field, model_validator
+
+from vault03_api.customers.models import CodeChannel
+from vault03_api.shares.models import Permission, ShareStatus
+
+
+class RecipientIn(BaseModel):
+    """A third party (not the vault's customer): where the link and the code can go."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    mobile: str | None = Field(None, max_length=40, description="Any common format; E.164 kept")
+    address_line1: str | None = Field(None, max_length=200)
+    address_line2: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+
+
+class ShareIn(BaseModel):
+    recipient: RecipientIn | None = Field(
+        None, description="A third party; leave out to share with the vault's customer"
+    )
+    permissions: list[Permission] = Field(
+        default_factory=lambda: [Permission.DOWNLOAD], min_length=1
+    )
+    code_channel: CodeChannel | None = Field(
+        None,
+        description="How the code travels; default: the recipient's preferred channel, "
+        "falling back to one that is possible (no mobile: postal, then email)",
+    )
+    expires_at: datetime | None = Field(None, description="Default: share_default_days from now")
+    max_downloads: int | None = Field(None, ge=1, description="None: no limit")
+    note: str | None = Field(None, max_length=2000, description="Shown to the recipient")
+    notify_on_access: bool = False
+
+    @model_validator(mode="after")
+    def _aware_expiry(self) -> ShareIn:
+        if self.expires_at is not None and self.expires_at.tzinfo is None:
+            raise ValueError("expires_at needs a time zone (e.g. 2026-12-31T18:00:00Z)")
+        return self
+
+
+class ExtendIn(BaseModel):
+    expires_at: datetime
+
+    @model_validator(mode="after")
+    def _aware(self) -> ExtendIn:
+        if self.expires_at.tzinfo is None:
+            raise ValueError("expires_at needs a time zone (e.g. 2026-12-31T18:00:00Z)")
+        return self
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    purpose: str
+    channel: str
+    kind: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ShareOut(BaseModel):
+    id: int
+    vault_id: int
+    customer_id: int
+    third_party: bool
+    recipient_name: str
+    recipient_email: str
+    recipient_mobile: str | None
+    code_channel: CodeChannel
+    permissions: list[Permission]
+    status: ShareStatus
+    expires_at: datetime
+    max_downloads: int | None
+    download_count: int
+    note: str | None
+    notify_on_access: bool
+    code_failures: int
+    locked_until: datetime | None
+    revoked_at: datetime | None
+    created_by: int | None
+    created_at: datetime
+    issued_at: datetime
+    last_access_at: datetime | None
+    link_delivery: DeliveryOut | None = Field(None, description="The latest link email")
+    code_delivery: DeliveryOut | None = Field(None, description="The latest code message")
+
+
+class ShareCreatedOut(ShareOut):
+    access_code: str = Field(description="Shown now and never again (resend-code makes a new one)")
+
+
+class CodeResentOut(ShareOut):
+    access_code: str = Field(description="The new code, shown once; the old one stops working")
+
+
+class AccessOut(BaseModel):
+    id: int
+    at: datetime
+    event: str
+    outcome: str
+    ip: str | None
+    user_agent: str | None
+    file_id: str | None
+    file_name: str | None
+
+
+class AccessPage(BaseModel):
+    items: list[AccessOut]
+    next_before_id: int | None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str = Field(description="share_created, share_revoked, delivery, upload")
+    share_id: int
+    vault_id: int
+    summary: str
+    delivery: DeliveryOut | None = None
+    file_id: str | None = None

@@ -1,0 +1,156 @@
+"""Staff views of shares: each share with its status and deliveries, the access log as CSV,
+and a customer's timeline (shares, deliveries, documents received)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from vault03_api.db import session_scope
+from vault03_api.deliveries.models import Delivery
+from vault03_api.shares import service
+from vault03_api.shares.models import Permission, Share, ShareAccess, ShareDelivery
+from vault03_api.shares.schemas import AccessOut, DeliveryOut, ShareOut, TimelineEntry
+
+CSV_COLUMNS = ("id", "at", "event", "outcome", "ip", "user_agent", "file_id", "file_name")
+_CSV_BATCH = 500
+
+
+def delivery_out(link: ShareDelivery, delivery: Delivery) -> DeliveryOut:
+    return DeliveryOut(
+        id=delivery.id,
+        purpose=link.purpose,
+        channel=delivery.channel,
+        kind=delivery.kind,
+        recipient=delivery.recipient,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        last_error=delivery.last_error,
+        created_at=delivery.created_at,
+        updated_at=delivery.updated_at,
+    )
+
+
+def shares_out(session: Session, shares: list[Share], *, now: datetime) -> list[ShareOut]:
+    """Shares as staff see them, with their latest link and code deliveries."""
+    latest: dict[tuple[int, str], DeliveryOut] = {}
+    ids = [share.id for share in shares if share.id is not None]
+    for link, delivery in service.share_deliveries(session, share_ids=ids):
+        latest[(link.share_id, link.purpose)] = delivery_out(link, delivery)  # oldest first
+    out = []
+    for share in shares:
+        assert share.id is not None
+        permissions = [
+            permission
+            for permission, allowed in (
+                (Permission.DOWNLOAD, share.can_download),
+                (Permission.UPLOAD, share.can_upload),
+            )
+            if allowed
+        ]
+        data = share.model_dump(exclude={"token_hash", "code_hash"})
+        out.append(
+            ShareOut.model_validate(
+                {
+                    **data,
+                    "permissions": permissions,
+                    "status": service.share_status(share, now=now),
+                    "link_delivery": latest.get((share.id, "link")),
+                    "code_delivery": latest.get((share.id, "code")),
+                }
+            )
+        )
+    return out
+
+
+def access_out(row: ShareAccess) -> AccessOut:
+    return AccessOut.model_validate(row, from_attributes=True)
+
+
+def access_csv(engine: Engine, *, share_id: int) -> Iterator[str]:
+    """The share's access log as CSV, newest first, read in batches."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    before_id: int | None = None
+    while True:
+        with session_scope(engine) as session:
+            rows = service.access_log(
+                session, share_id=share_id, limit=_CSV_BATCH, before_id=before_id
+            )
+        if not rows:
+            return
+        for row in rows:
+            values = access_out(row).model_dump()
+            writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        yield flush()
+        before_id = rows[-1].id
+
+
+def timeline(session: Session, *, customer_id: int) -> list[TimelineEntry]:
+    """Everything shared with a customer, oldest first: shares made and revoked, the messages
+    that carried them, and the documents received back."""
+    shares = service.list_shares(session, customer_id=customer_id)
+    by_id = {share.id: share for share in shares if share.id is not None}
+    entries: list[TimelineEntry] = []
+    for share in shares:
+        assert share.id is not None
+        who = f"to {share.recipient_name}" + (" (third party)" if share.third_party else "")
+        entries.append(
+            TimelineEntry(
+                at=share.created_at,
+                kind="share_created",
+                share_id=share.id,
+                vault_id=share.vault_id,
+                summary=f"share {share.id} made {who}",
+            )
+        )
+        if share.revoked_at is not None:
+            entries.append(
+                TimelineEntry(
+                    at=share.revoked_at,
+                    kind="share_revoked",
+                    share_id=share.id,
+                    vault_id=share.vault_id,
+                    summary=f"share {share.id} revoked",
+                )
+            )
+    for link, delivery in service.share_deliveries(session, share_ids=list(by_id)):
+        share = by_id[link.share_id]
+        entries.append(
+            TimelineEntry(
+                at=delivery.created_at,
+                kind="delivery",
+                share_id=link.share_id,
+                vault_id=share.vault_id,
+                summary=f"{link.purpose} by {delivery.channel} to {delivery.recipient}: "
+                f"{delivery.status}",
+                delivery=delivery_out(link, delivery),
+            )
+        )
+    for row in service.uploads_of(session, share_ids=list(by_id)):
+        share = by_id[row.share_id]
+        entries.append(
+            TimelineEntry(
+                at=row.at,
+                kind="upload",
+                share_id=row.share_id,
+                vault_id=share.vault_id,
+                summary=f"{share.recipient_name} sent {row.file_name}",
+                file_id=row.file_id,
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)
