@@ -282,6 +282,7 @@ class CodeResult:
     opened: Opened | None = None
     locked_seconds: int | None = None
     attempts_left: int = 0
+    code_channel: str = ""
 
 
 def finish_code(
@@ -331,7 +332,10 @@ def finish_code(
     if share.locked_until is not None:
         messages.alert_locked(session, share=share, vault=vault, ip=visitor.ip)
         return CodeResult(locked_seconds=locked_for(share, now=now))
-    return CodeResult(attempts_left=settings.share_code_max_failures - share.code_failures)
+    return CodeResult(
+        attempts_left=settings.share_code_max_failures - share.code_failures,
+        code_channel=share.code_channel,
+    )
 
 
 # --- files -------------------------------------------------------------------------------

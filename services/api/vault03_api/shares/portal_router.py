@@ -180,14 +180,11 @@ async def enter_code(
         return _signed_in(token, result.opened, settings)
     if result.locked_seconds is not None:
         raise _locked(result.locked_seconds)
-    share = await in_read_transaction(
-        state.engine, portal.live_share, token=token, now=clock.utcnow()
-    )
     error = (
         "This code is not right. Check it and try again "
         f"({result.attempts_left} attempt(s) left before the link locks)."
     )
-    return _code_page(token, share.code_channel, error=error, status_code=401)
+    return _code_page(token, result.code_channel, error=error, status_code=401)
 
 
 def _signed_in(token: str, opened: portal.Opened, settings: ApiSettings) -> Response:

@@ -1,0 +1,108 @@
+"""Helpers for share tests: a vault with files, a share, and what its messages carried."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import col, select
+
+from tests.support.identity import Harness
+from tests.support.vaults import new_customer, token_headers
+from vault03_api.deliveries.models import Delivery
+from vault03_api.shares.models import ShareDelivery
+
+LINK = re.compile(r"/s/([A-Za-z0-9_-]{43})$")
+
+
+@dataclass
+class Shared:
+    """A share as its recipient knows it: the link's token and the code."""
+
+    id: int
+    vault_id: int
+    token: str
+    code: str
+    body: dict[str, Any]
+
+    @property
+    def path(self) -> str:
+        return f"/s/{self.token}"
+
+
+def vault_with_files(
+    harness: Harness, headers: dict[str, str], files: dict[str, bytes], **customer: Any
+) -> tuple[int, dict[str, str]]:
+    """A customer's vault holding `files` (name -> bytes); returns (vault id, name -> file id)."""
+    owner = new_customer(harness, headers, **customer)
+    response = harness.client.post(
+        f"/api/customers/{owner['id']}/vaults", json={"name": "Tax 2026"}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    vault_id = int(response.json()["id"])
+    ids = {}
+    for name, data in files.items():
+        stored = harness.client.put(
+            f"/api/vaults/{vault_id}/files/{name}", content=data, headers=headers
+        )
+        assert stored.status_code == 201, stored.text
+        ids[name] = stored.json()["id"]
+    return vault_id, ids
+
+
+def share_messages(harness: Harness, share_id: int) -> list[Delivery]:
+    """The share's deliveries, oldest first."""
+    with harness.db() as session:
+        rows = session.exec(
+            select(Delivery)
+            .join(ShareDelivery, col(ShareDelivery.delivery_id) == col(Delivery.id))
+            .where(ShareDelivery.share_id == share_id)
+            .order_by(col(Delivery.created_at))
+        ).all()
+        return list(rows)
+
+
+def latest_token(harness: Harness, share_id: int) -> str:
+    """The token of the last link emailed for the share (from the outbox, as sent)."""
+    links = [d for d in share_messages(harness, share_id) if d.kind == "share_link"]
+    match = LINK.search(links[-1].payload["context"]["link"])
+    assert match is not None
+    return match.group(1)
+
+
+def latest_code(harness: Harness, share_id: int) -> str:
+    """The last access code sent for the share, whatever the channel."""
+    codes = [d for d in share_messages(harness, share_id) if d.kind == "access_code"]
+    payload = codes[-1].payload
+    if payload["channel"] == "sms":
+        match = re.search(r": (\d{4} \d{4})\.", payload["text"])
+        assert match is not None
+        return match.group(1)
+    return str(payload["context"]["access_code"])
+
+
+def create_share(harness: Harness, headers: dict[str, str], vault_id: int, **fields: Any) -> Shared:
+    response = harness.client.post(f"/api/vaults/{vault_id}/shares", json=fields, headers=headers)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    token = latest_token(harness, body["id"])
+    return Shared(body["id"], vault_id, token, body["access_code"], body)
+
+
+def staff(harness: Harness) -> dict[str, str]:
+    return token_headers(harness, "staff", email="staff@example.org")
+
+
+def enter_code(client: TestClient, shared: Shared, code: str | None = None) -> Any:
+    """Post the code form as a browser would (no redirect followed)."""
+    return client.post(
+        f"{shared.path}/code", data={"code": code or shared.code}, follow_redirects=False
+    )
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match is not None, page
+    return match.group(1)
