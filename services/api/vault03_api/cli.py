@@ -13,6 +13,7 @@ from vault03_api.keys.cli import keys
 from vault03_api.migrations import upgrade_database
 from vault03_api.ops import cli as ops_cli
 from vault03_api.settings import ApiSettings
+from vault03_api.shares.cli import shares
 from vault03_api.users.cli import users
 from vault03_api.vaults.cli import files, vaults
 from vault03_common.events import (
@@ -35,6 +36,7 @@ main.add_command(audit)
 main.add_command(keys)
 main.add_command(files)
 main.add_command(vaults)
+main.add_command(shares)
 
 
 @main.command()

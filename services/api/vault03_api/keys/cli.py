@@ -16,6 +16,7 @@ from vault03_api.keyring import (
 from vault03_api.keys import service
 from vault03_api.keys.models import KeyRotation
 from vault03_api.settings import ApiSettings
+from vault03_api.shares.cli import reissue_every_share
 from vault03_api.users.cli import CLI_CONTEXT, open_database
 from vault03_api.vaults.crypto import IntegrityError
 
@@ -61,7 +62,12 @@ def status() -> None:
 
 @keys.command("rotate")
 @click.option("--batch-size", type=click.IntRange(1), default=service.ROTATION_BATCH)
-def rotate(batch_size: int) -> None:
+@click.option(
+    "--reshare",
+    is_flag=True,
+    help="Then re-issue every open share: new links and codes, sent the same ways.",
+)
+def rotate(batch_size: int, reshare: bool) -> None:
     """Add a master key version and rewrap every data key and sealed secret under it (file
     bodies are not touched). Resumes an interrupted rotation."""
     settings = ApiSettings()
@@ -84,6 +90,9 @@ def rotate(batch_size: int) -> None:
         f"Store a copy of {key_path(settings.keys_dir, target)} offline now, then retire the "
         "older versions with `vault03 keys retire N` (see `vault03 keys status`)."
     )
+    if reshare:
+        count = reissue_every_share(settings)
+        click.echo(f"re-issued {count} share(s); the old links and codes no longer work")
 
 
 @keys.command("retire")

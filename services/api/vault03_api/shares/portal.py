@@ -277,6 +277,14 @@ def begin_code(
     return CodeGate(share.id, share.code_hash, key)
 
 
+def refused_attempt(session: Session, *, token: str, visitor: Visitor, now: datetime) -> None:
+    """Log a code attempt refused without a check (the link is locked)."""
+    share = live_share(session, token=token, now=now)
+    log_access(
+        session, share=share, event=AccessEvent.CODE, outcome="locked", visitor=visitor, now=now
+    )
+
+
 @dataclass(frozen=True)
 class CodeResult:
     opened: Opened | None = None

@@ -161,6 +161,13 @@ async def enter_code(
         now=clock.utcnow(),
     )
     if gate.locked_seconds is not None:
+        await in_transaction(
+            state.engine,
+            portal.refused_attempt,
+            token=token,
+            visitor=_visitor(),
+            now=clock.utcnow(),
+        )
         raise _locked(gate.locked_seconds)
     try:
         verdict = await state.passwords.verify(gate.code_hash, normalise_code(code))

@@ -7,21 +7,23 @@ at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from vault03_api import clock
 from vault03_api.audit.recorder import note as audit_note
 from vault03_api.auth.tokens import token_hash
 from vault03_api.customers.models import CodeChannel, Customer
 from vault03_api.customers.service import get_customer, normalise_mobile
+from vault03_api.db import session_scope
 from vault03_api.deliveries.models import Delivery
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import messages
-from vault03_api.shares.credentials import NewCode, new_link_token
+from vault03_api.shares.credentials import NewCode, new_access_code, new_link_token
 from vault03_api.shares.exceptions import InvalidShare, ShareClosed, ShareNotFound
 from vault03_api.shares.models import (
     Permission,
@@ -393,3 +395,29 @@ def uploads_of(session: Session, *, share_ids: list[int]) -> list[ShareAccess]:
             )
         ).all()
     )
+
+
+def reissue_all(
+    engine: Engine,
+    *,
+    settings: ApiSettings,
+    hash_code: Callable[[str], str],
+    progress: Callable[[Share], None] | None = None,
+) -> int:
+    """Re-issue every share whose link still works, one transaction each (a code is hashed
+    before its transaction, so the write lock is never held for argon2). Returns how many."""
+    with session_scope(engine) as session:
+        share_ids = reissuable_share_ids(session, now=clock.utcnow())
+    done = 0
+    for share_id in share_ids:
+        plain = new_access_code()
+        code = NewCode(plain, hash_code(plain))
+        with session_scope(engine) as session:
+            share = reissue(
+                session, share_id=share_id, code=code, settings=settings, now=clock.utcnow()
+            )
+        if share is not None:
+            done += 1
+            if progress is not None:
+                progress(share)
+    return done
