@@ -64,6 +64,25 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/files/{file_id}"): ANY,
     ("GET", "/api/files/{file_id}/content"): STAFF,
     ("DELETE", "/api/files/{file_id}"): STAFF,
+    # shares: staff manage them, auditors read them (metadata and access logs)
+    ("POST", "/api/vaults/{vault_id}/shares"): STAFF,
+    ("GET", "/api/vaults/{vault_id}/shares"): ANY,
+    ("GET", "/api/customers/{customer_id}/shares"): ANY,
+    ("GET", "/api/customers/{customer_id}/timeline"): ANY,
+    ("GET", "/api/shares/{share_id}"): ANY,
+    ("POST", "/api/shares/{share_id}/resend-link"): STAFF,
+    ("POST", "/api/shares/{share_id}/resend-code"): STAFF,
+    ("POST", "/api/shares/{share_id}/revoke"): STAFF,
+    ("POST", "/api/shares/{share_id}/extend"): STAFF,
+    ("GET", "/api/shares/{share_id}/access"): ANY,
+    ("GET", "/api/shares/{share_id}/access.csv"): ANY,
+    # the customer portal: no staff authentication, guarded by the share's code and session
+    ("GET", "/s/assets/portal.css"): PUBLIC,
+    ("GET", "/s/{token}"): PUBLIC,
+    ("POST", "/s/{token}/code"): PUBLIC,
+    ("GET", "/s/{token}/files/{file_id}"): PUBLIC,
+    ("POST", "/s/{token}/files"): PUBLIC,
+    ("POST", "/s/{token}/logout"): PUBLIC,
 }
 
 

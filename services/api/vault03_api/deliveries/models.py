@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from vault03_api.clock import utcnow
+from vault03_api.timestamps import now as utcnow  # the clock as patched by tests
 from vault03_common.events import DeliveryStatus
 
 

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from vault03_api.clock import utcnow
+from vault03_api import clock
 from vault03_api.deliveries.models import Delivery
 from vault03_common.events import (
     Channel,
@@ -81,7 +81,7 @@ def queued_deliveries(session: Session, *, limit: int) -> Sequence[Delivery]:
 
 def mark_published(session: Session, *, delivery_id: str) -> None:
     """Record the PubAck, unless a worker already reported further progress."""
-    now = utcnow()
+    now = clock.utcnow()
     session.execute(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryStatus.QUEUED)
@@ -105,7 +105,7 @@ def record_status(session: Session, *, report: DeliveryStatusReported) -> Delive
         delivery.status = report.status.value
         if report.status == DeliveryStatus.DEAD and report.channel != Channel.TELEGRAM:
             _alert_dead_letter(session, delivery=delivery)
-    delivery.updated_at = utcnow()
+    delivery.updated_at = clock.utcnow()
     session.add(delivery)
     return delivery
 

@@ -1,0 +1,95 @@
+"""The incident step "Change all encryption keys (requires re-sharing all vaults)": after a
+key rotation every open share gets a new link and code through the same channels; the old
+ones (and open portal sessions) die, the new ones open the same files, still decryptable."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from tests.support.identity import Harness
+from tests.support.shares import (
+    Shared,
+    create_share,
+    enter_code,
+    latest_code,
+    latest_token,
+    share_messages,
+    staff,
+    vault_with_files,
+)
+from vault03_api.cli import main as vault03
+from vault03_api.keyring import key_versions
+from vault03_api.keys.service import rotate
+
+
+def cli_env(harness: Harness) -> dict[str, str]:
+    settings = harness.state.settings
+    return {
+        "VAULT03_API_DATA_DIR": str(settings.data_dir),
+        "VAULT03_API_KEYS_DIR": str(settings.keys_dir),
+        "VAULT03_API_BACKUP_DIR": str(settings.backup_dir),
+        "VAULT03_API_PUBLIC_URL": settings.public_url,
+        # The CLI hashes codes with the same (minimum) argon2 policy as the API.
+    }
+
+
+def renewed(harness: Harness, shared: Shared) -> Shared:
+    token, code = latest_token(harness, shared.id), latest_code(harness, shared.id)
+    return Shared(shared.id, shared.vault_id, token, code, shared.body)
+
+
+@pytest.mark.parametrize(
+    "command", [["shares", "reissue", "--all"], ["keys", "rotate", "--reshare"]]
+)
+def test_reissue_after_rotation(harness: Harness, command: list[str]) -> None:
+    headers = staff(harness)
+    data = os.urandom(2 << 20)
+    vault_id, ids = vault_with_files(
+        harness,
+        headers,
+        {"deed.pdf": data},
+        address_line1="1 rue de la Paix",
+        postal_code="75002",
+        city="Paris",
+        preferred_channel="postal",
+    )
+    by_post = create_share(harness, headers, vault_id)
+    by_sms = create_share(harness, headers, vault_id, code_channel="sms")
+    revoked = create_share(harness, headers, vault_id)
+    harness.client.post(f"/api/shares/{revoked.id}/revoke", headers=headers)
+    browser = harness.new_client()
+    assert enter_code(browser, by_sms).status_code == 303
+    assert browser.get(by_sms.path).status_code == 200
+    sent_before = {s.id: len(share_messages(harness, s.id)) for s in (by_post, by_sms, revoked)}
+
+    if command[0] == "shares":
+        rotate(harness.state.engine, keys_dir=harness.state.settings.keys_dir)
+    result = CliRunner().invoke(vault03, command, env=cli_env(harness), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "re-issued 2 share(s)" in result.output
+    assert key_versions(harness.state.settings.keys_dir) == [1, 2]
+
+    # Old links are dead, and so is the portal session opened with one.
+    for old in (by_post, by_sms):
+        assert harness.new_client().get(old.path).status_code == 410
+    assert browser.get(by_sms.path).status_code == 410
+    # The revoked share got nothing; the others got a link and a code, the same ways as before.
+    assert len(share_messages(harness, revoked.id)) == sent_before[revoked.id]
+    for old, channel in ((by_post, "postal"), (by_sms, "sms")):
+        messages = share_messages(harness, old.id)[sent_before[old.id] :]
+        assert [(m.kind, m.channel) for m in messages] == [
+            ("access_code", channel),
+            ("share_link", "email"),
+        ]
+        new = renewed(harness, old)
+        assert new.token != old.token
+        assert enter_code(harness.new_client(), new, old.code).status_code == 401
+        fresh = harness.new_client()
+        assert enter_code(fresh, new).status_code == 303
+        got = fresh.get(f"{new.path}/files/{ids['deed.pdf']}")
+        assert got.status_code == 200 and got.content == data  # decrypts under key version 2
+    reissued = harness.audit(entity_type="shares", event="reissued")
+    assert sorted(int(entry["entity_id"]) for entry in reissued) == [by_post.id, by_sms.id]
