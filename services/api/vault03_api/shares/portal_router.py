@@ -43,10 +43,11 @@ def _cookie(request: Request, settings: ApiSettings, token: str) -> str | None:
 
 
 def _same_origin(request: Request, settings: ApiSettings) -> None:
-    # A form posted from another site is refused (SameSite=Strict already keeps the cookie
-    # from such requests; this also covers the code form, which has no session yet).
+    # A form posted from a named other site is refused. Under Referrer-Policy no-referrer
+    # browsers send `Origin: null` even for our own forms, so the real guards are the
+    # SameSite=Strict cookie and the session's CSRF token on every form that needs a session.
     origin = request.headers.get("origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return
     ours = urlsplit(settings.public_url)
     if origin.rstrip("/") != f"{ours.scheme}://{ours.netloc}":

@@ -1,0 +1,120 @@
+"""The portal in a real browser (Debian's Chromium, headless, driven by Playwright): open the
+link, a wrong code, the right code, download a document, send one back. No JavaScript is
+needed by the pages, and the browser reports no Content-Security-Policy violation."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import NatsServer
+from tests.support.api_process import ApiProcess
+from tests.support.live_shares import share_over_http, staff_api_token
+from tests.support.tools import require_tool
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
+    process = ApiProcess(tmp_path / "vault03", nats_url=nats_server.url)
+    process.env["VAULT03_API_PUBLIC_URL"] = process.url
+    process.env["VAULT03_API_SESSION_COOKIE_SECURE"] = "false"  # plain HTTP on loopback
+    process.start()
+    yield process
+    process.stop()
+
+
+def outbox(database: Path, kind: str) -> dict[str, object]:
+    """The last message of `kind` the API queued (the fleet test reads the real sinks)."""
+    import json
+
+    with sqlite3.connect(database) as connection:
+        row = connection.execute(
+            "SELECT payload FROM deliveries WHERE kind = ? ORDER BY created_at DESC LIMIT 1",
+            (kind,),
+        ).fetchone()
+    payload: dict[str, object] = json.loads(row[0])
+    return payload
+
+
+@pytest.mark.fleet
+def test_the_whole_flow_in_chromium(api: ApiProcess, tmp_path: Path) -> None:
+    chromium = require_tool("chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    database = api.root / "data" / "data.db"
+    document = os.urandom(200_000)
+    live = share_over_http(
+        api.url,
+        staff_api_token(database),
+        files={"report.pdf": document},
+        permissions=["download", "upload"],
+        note="Please sign and send back the report.",
+    )
+    link = str(outbox(database, "share_link")["context"]["link"])  # type: ignore[index]
+    sms = str(outbox(database, "access_code")["text"])
+    code = re.search(r"(\d{4} \d{4})", sms).group(1)  # type: ignore[union-attr]
+    signed = tmp_path / "signed report.pdf"
+    signed.write_bytes(b"%PDF-1.4 signed by the customer")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+        )
+        context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(message.text))
+
+        response = page.goto(link)
+        assert response is not None and response.status == 200
+        expect(page.get_by_role("heading", name="Enter your access code")).to_be_visible()
+        page.get_by_label("Access code").fill("1111 2222")
+        page.get_by_role("button", name="Open the documents").click()
+        expect(page.get_by_role("alert")).to_contain_text("This code is not right")
+        expect(page.get_by_label("Access code")).to_have_attribute("aria-invalid", "true")
+
+        page.get_by_label("Access code").fill(code)
+        page.get_by_role("button", name="Open the documents").click()
+        expect(page.get_by_role("heading", name="Tax 2026")).to_be_visible()
+        expect(page.locator("blockquote")).to_have_text("Please sign and send back the report.")
+
+        with page.expect_download() as waiting:
+            page.get_by_role("link", name="report.pdf").click()
+        download = waiting.value
+        assert download.suggested_filename == "report.pdf"
+        assert Path(download.path()).read_bytes() == document
+
+        page.get_by_label("Document to send").set_input_files(signed)
+        page.get_by_role("button", name="Send the document", exact=True).click()
+        expect(page.get_by_role("status")).to_contain_text("signed report.pdf")
+        expect(page.get_by_role("link", name="signed report.pdf")).to_be_visible()
+
+        page.get_by_role("button", name="Close the session").click()
+        expect(page.get_by_role("heading", name="Enter your access code")).to_be_visible()
+        context.close()
+        browser.close()
+
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+    with sqlite3.connect(database) as connection:
+        events = connection.execute(
+            "SELECT event, outcome FROM share_access WHERE share_id = ? ORDER BY id",
+            (live.share["id"],),
+        ).fetchall()
+        names = {row[0] for row in connection.execute("SELECT name FROM files")}
+    assert ("code", "wrong_code") in events and ("code", "ok") in events
+    assert ("download", "ok") in events and ("upload", "ok") in events
+    assert names == {"report.pdf", "signed report.pdf"}
