@@ -87,13 +87,16 @@ class ConsumerSpec:
         )
 
 
-def channel_consumer(channel: Channel, *, max_attempts: int = 8) -> ConsumerSpec:
+def channel_consumer(
+    channel: Channel, *, max_attempts: int = 8, ack_wait_seconds: float = 60.0
+) -> ConsumerSpec:
     """The consumer a channel worker reads its deliveries from."""
     return ConsumerSpec(
         stream=DELIVERIES_STREAM,
         durable=f"worker-{channel.value}",
         subject=delivery_subject(channel),
         max_attempts=max_attempts,
+        ack_wait_seconds=ack_wait_seconds,
     )
 
 
