@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from vault03_common.runtime import WorkerSettings
+from vault03_common.settings import optional_secret
 
 
 class PostalSettings(WorkerSettings):
@@ -15,3 +19,19 @@ class PostalSettings(WorkerSettings):
     http_port: int = 9103
     sender_name: str = "VAULT03"
     sender_address: str = ""
+    # The print-and-mail provider is used when a key is set; without one, PDFs go to the sink.
+    printmail_api_key: SecretStr | None = None
+    printmail_base_url: str = ""
+    printmail_color: bool = False
+    printmail_duplex: bool = False
+    printmail_delivery_product: Literal["economy", "standard", "fast", "registered"] = "standard"
+
+    @property
+    def uses_printmail(self) -> bool:
+        return optional_secret(self.printmail_api_key) is not None
+
+    @model_validator(mode="after")
+    def _base_url_with_key(self) -> PostalSettings:
+        if self.uses_printmail and not self.printmail_base_url:
+            raise ValueError("VAULT03_POSTAL_PRINTMAIL_BASE_URL is required with the API key")
+        return self
