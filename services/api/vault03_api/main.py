@@ -23,6 +23,7 @@ from vault03_api.ops.metrics import DeliveryCollector
 from vault03_api.ops.router import router as ops_router
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
+from vault03_api.webhooks.router import router as webhooks_router
 from vault03_common.logging import configure_logging
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app = FastAPI(title="VAULT03", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(ops_router)
+    app.include_router(webhooks_router)
     app.mount("/metrics", make_asgi_app())
     return app
 

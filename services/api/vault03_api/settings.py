@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,6 +35,10 @@ class ApiSettings(ServiceSettings):
     nats_grace_seconds: float = 30.0
     outbox_poll_seconds: float = 1.0
     outbox_batch_size: int = 100
+    # Shared secrets the providers send to /api/webhooks/* (bearer token or basic-auth
+    # password); a webhook whose secret is unset answers 503 and changes nothing.
+    brevo_webhook_secret: SecretStr | None = None
+    postal_webhook_secret: SecretStr | None = None
 
     @property
     def database_path(self) -> Path:

@@ -8,9 +8,6 @@ Alertmanager retries.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import logging
 import uuid
 from datetime import datetime
@@ -21,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from vault03_common.auth import secret_matches
 from vault03_common.runtime import DeliveryError, TransientError
 from vault03_common.settings import optional_secret
 from vault03_notifier.handler import TelegramSender
@@ -90,22 +88,6 @@ def _alert_spans(alert: Alert) -> list[Span]:
     return spans
 
 
-def authorized(request: Request, secret: str) -> bool:
-    """The shared secret as a bearer token or basic-auth password (constant-time compare)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        offered = value.strip()
-    elif scheme.lower() == "basic":
-        try:
-            offered = base64.b64decode(value.strip(), validate=True).decode().partition(":")[2]
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-    else:
-        return False
-    return hmac.compare_digest(offered.encode(), secret.encode())
-
-
 def alertmanager_routes(client: TelegramSender, settings: NotifierSettings) -> list[Route]:
     """The webhook route, bound to the notifier's Telegram sender."""
 
@@ -116,7 +98,7 @@ def alertmanager_routes(client: TelegramSender, settings: NotifierSettings) -> l
                 {"error": "alertmanager webhook disabled: VAULT03_NOTIFIER_ALERTMANAGER_TOKEN"},
                 status_code=503,
             )
-        if not authorized(request, secret):
+        if not secret_matches(request.headers.get("authorization"), secret):
             return JSONResponse(
                 {"error": "missing or wrong credentials"},
                 status_code=401,
