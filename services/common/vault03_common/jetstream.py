@@ -73,7 +73,9 @@ class ConsumerSpec:
     ack_wait_seconds: float = 60.0
 
     def config(self) -> ConsumerConfig:
-        # Redeliveries after an ack timeout back off; explicit naks carry their own delay.
+        # No BackOff list: with one, nats-server ignores the delay of a NAK after the first
+        # redelivery and waits the BackOff step instead (minutes), so the workers' own
+        # backoff (which honours Retry-After) would be lost. ack_wait covers a dead worker.
         # One delivery beyond max_attempts lets the runtime record the dead letter itself.
         return ConsumerConfig(
             durable_name=self.durable,
@@ -82,7 +84,6 @@ class ConsumerSpec:
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self.ack_wait_seconds,
             max_deliver=self.max_attempts + 1,
-            backoff=[self.ack_wait_seconds * factor for factor in (1, 2, 4, 8)],
             max_ack_pending=1000,
         )
 
