@@ -136,7 +136,9 @@ async def test_non_json_error_body_is_reported() -> None:
 
     with respx.mock(base_url="https://api.brevo.test/v3") as mock:
         mock.post("/smtp/email").mock(return_value=httpx.Response(502, text="Bad gateway"))
-        settings = EmailSettings(brevo_api_key=BREVO_KEY, brevo_base_url="https://api.brevo.test/v3")
+        settings = EmailSettings(
+            brevo_api_key=BREVO_KEY, brevo_base_url="https://api.brevo.test/v3"
+        )
         client = BrevoEmailClient.from_settings(settings)
         with pytest.raises(TransientError, match="502: unknown: Bad gateway"):
             await client.send(email())

@@ -166,8 +166,12 @@ class Worker:
             server.should_exit = True
             await http_task
             if self._nc is not None and not self._nc.is_closed:
+                # Everything in hand is finished: flush the last acks and close. (drain()
+                # would wait its full timeout on the idle pull subscription.)
                 with contextlib.suppress(Exception):
-                    await self._nc.drain()
+                    await self._nc.flush(timeout=5)
+                with contextlib.suppress(Exception):
+                    await self._nc.close()
             for close in self.on_stop:
                 with contextlib.suppress(Exception):
                     await close()
