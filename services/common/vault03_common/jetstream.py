@@ -110,6 +110,16 @@ STATUS_CONSUMER_SPEC = ConsumerSpec(
 )
 
 
+def cancel_requested() -> bool:
+    """True once the current task was asked to stop.
+
+    On Python 3.11, asyncio.wait_for (used inside nats-py's fetch and publish) can swallow a
+    cancellation that races with a result; loops check this so that they still stop.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 async def connect(url: str, *, name: str, **callbacks: Any) -> NATS:
     """Connect to NATS, retrying until the first connection succeeds; reconnect for ever after."""
     while True:

@@ -31,6 +31,7 @@ from vault03_common.events import (
     DeliveryStatusReported,
 )
 from vault03_common.jetstream import (
+    cancel_requested,
     channel_consumer,
     connect,
     ensure_streams,
@@ -203,7 +204,7 @@ class Worker:
         log.info("worker consuming", extra={"channel": self.channel.value})
         in_hand: set[asyncio.Task[None]] = set()
         try:
-            while not self.stopping.is_set():
+            while not self.stopping.is_set() and not cancel_requested():
                 free = self.settings.concurrency - len(in_hand)
                 if free <= 0:
                     await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
