@@ -42,9 +42,9 @@ def email_worker_process(
             process.wait(timeout=30)
 
 
-async def wait_until(condition: object, timeout: float = 30.0) -> None:
+async def wait_until(condition: object, limit: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit
     while not condition():  # type: ignore[operator]
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
@@ -72,7 +72,7 @@ async def test_kill_after_brevo_accepted_then_redelivery_sends_nothing_more(
                 first.wait(timeout=10)
             assert test_bus.statuses("d-crash") == []
             with email_worker_process(nats_server, brevo, tmp_path / "second.log"):
-                sent = await test_bus.wait_for_status("d-crash", DeliveryStatus.SENT, timeout=60)
+                sent = await test_bus.wait_for_status("d-crash", DeliveryStatus.SENT, limit=60)
     assert len(brevo.state.requests) == 2  # JetStream redelivered after ack_wait
     assert len(brevo.state.accepted) == 1  # Brevo refused the replayed idempotency key
     assert sent.attempt == 2

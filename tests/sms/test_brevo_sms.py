@@ -69,7 +69,7 @@ def test_senders_beyond_brevo_limits_are_refused_at_start(sender: str) -> None:
 def test_too_many_segments_is_a_clear_permanent_error() -> None:
     settings = SmsSettings(max_segments=2)
     prepare_sms(sms_event("a" * 306), settings)
-    with pytest.raises(PermanentError, match="needs 3 segments .* maximum of 2"):
+    with pytest.raises(PermanentError, match=r"needs 3 segments .* maximum of 2"):
         prepare_sms(sms_event("a" * 307), settings)
     with pytest.raises(PermanentError, match="needs 3 segments"):
         prepare_sms(sms_event("ê" * 135), settings)

@@ -40,18 +40,18 @@ class Bus:
         return [r.status for r in self.reports if r.delivery_id == delivery_id]
 
     async def wait_for_status(
-        self, delivery_id: str, status: DeliveryStatus, timeout: float = 30.0
+        self, delivery_id: str, status: DeliveryStatus, limit: float = 30.0
     ) -> DeliveryStatusReported:
-        """The first report of `status` for the delivery (fails after `timeout` seconds)."""
+        """The first report of `status` for the delivery (fails after `limit` seconds)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + limit
         while loop.time() < deadline:
             for report in self.reports:
                 if report.delivery_id == delivery_id and report.status == status:
                     return report
             await asyncio.sleep(0.05)
         raise AssertionError(
-            f"no {status} for {delivery_id} within {timeout}s; saw {self.statuses(delivery_id)}"
+            f"no {status} for {delivery_id} within {limit}s; saw {self.statuses(delivery_id)}"
         )
 
 
