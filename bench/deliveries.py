@@ -21,7 +21,8 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from tests.support import NatsServer, free_port, port_open, wait_for
 from tests.support.fakes import BREVO_KEY
@@ -132,10 +133,7 @@ async def pipeline(work: Path, nats_url: str, brevo_url: str) -> tuple[float, li
         "VAULT03_EMAIL_BREVO_BASE_URL": f"{brevo_url}/v3",
         "VAULT03_EMAIL_CONCURRENCY": str(CONCURRENCY),
     }
-    with open(work / "email.log", "wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "vault03_email"], env=env, stdout=log, stderr=log
-        )
+    worker = start(["-m", "vault03_email"], env=env, log=work / "email.log")
     try:
         async with app.router.lifespan_context(app):
             engine = app.state.vault03.engine
@@ -172,6 +170,14 @@ async def pipeline(work: Path, nats_url: str, brevo_url: str) -> tuple[float, li
         worker.wait(timeout=30)
 
 
+def start(args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A Python subprocess of this checkout, its output in `log`."""
+    with open(log, "wb") as output:
+        return subprocess.Popen(
+            [sys.executable, *args], env=env, cwd=ROOT, stdout=output, stderr=output
+        )
+
+
 def percentile(values: list[float], fraction: float) -> float:
     return values[min(len(values) - 1, int(fraction * len(values)))]
 
@@ -182,9 +188,8 @@ async def main() -> None:
         nats = NatsServer(work / "nats")
         nats.start()
         port = free_port()
-        fake = subprocess.Popen(
+        fake = start(
             [
-                sys.executable,
                 "-m",
                 "tests.support.fakes",
                 "brevo",
@@ -193,7 +198,8 @@ async def main() -> None:
                 "--latency",
                 str(FAKE_LATENCY),
             ],
-            cwd=Path(__file__).resolve().parents[1],
+            env=dict(os.environ),
+            log=work / "fake.log",
         )
         try:
             wait_for(lambda: port_open(port), timeout=20, what="fake Brevo")
