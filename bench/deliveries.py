@@ -39,7 +39,8 @@ from vault03_email.settings import EmailSettings
 THROUGHPUT_COUNT = int(os.environ.get("BENCH_COUNT", "2000"))
 STEADY_RATE = 100.0
 STEADY_SECONDS = 10.0
-CONCURRENCY = EmailSettings().concurrency  # the email worker's default
+CONCURRENCY = EmailSettings().concurrency  # the email worker's defaults
+CONNECTIONS = EmailSettings().provider_connections
 TARGET_RATIO = 0.5
 # A real provider answers in tens of milliseconds; the fake waits this long before answering.
 FAKE_LATENCY = float(os.environ.get("BENCH_FAKE_LATENCY", "0.02"))
@@ -76,7 +77,7 @@ async def reference_rate(base_url: str, count: int) -> float:
     queue: asyncio.Queue[dict[str, object]] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
     async with httpx.AsyncClient(
         base_url=base_url, headers={"api-key": BREVO_KEY}, limits=limits, timeout=30
     ) as client:
@@ -213,7 +214,10 @@ async def main() -> None:
             fake.wait(timeout=30)
             nats.stop()
     ratio = measured / reference
-    print(f"fake Brevo answer delay: {FAKE_LATENCY * 1000:.0f} ms; concurrency {CONCURRENCY}")
+    print(
+        f"fake Brevo answer delay: {FAKE_LATENCY * 1000:.0f} ms; concurrency {CONCURRENCY}, "
+        f"{CONNECTIONS} connections"
+    )
     print(f"reference (bare httpx, {THROUGHPUT_COUNT} requests): {reference:.0f} requests/s")
     print(
         f"measured (outbox -> NATS -> email worker -> Brevo -> sent in DB, "

@@ -50,7 +50,7 @@ def http_client(
     headers: Mapping[str, str] | None = None,
     auth: httpx.Auth | None = None,
 ) -> httpx.AsyncClient:
-    """The worker's one long-lived client: explicit timeouts, a pool sized to the concurrency."""
+    """The worker's one long-lived client: explicit timeouts and a bounded connection pool."""
     return httpx.AsyncClient(
         base_url=base_url,
         headers=dict(headers or {}),
@@ -59,7 +59,8 @@ def http_client(
             settings.provider_timeout_seconds, connect=settings.provider_connect_timeout_seconds
         ),
         limits=httpx.Limits(
-            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+            max_connections=settings.provider_connections,
+            max_keepalive_connections=settings.provider_connections,
         ),
     )
 

@@ -91,9 +91,10 @@ class WorkerSettings(ServiceSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 9100
     max_attempts: int = 8
-    # Deliveries in hand at once (and provider connections). httpx slows down past a few
-    # connections per client; 8 keeps a provider answering in 50 ms at 160 sends/s.
-    concurrency: int = 8
+    # Deliveries in hand at once: a delivery also waits for its status report to be stored,
+    # so more are in hand than provider connections are open.
+    concurrency: int = 32
+    provider_connections: int = 8  # httpx slows down with many connections per client
     ack_wait_seconds: float = 60.0  # redelivery after a worker died holding a message
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 600.0
