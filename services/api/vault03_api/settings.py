@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -97,6 +97,12 @@ class ApiSettings(ServiceSettings):
     """Days a deleted vault or file is kept before its blobs are purged."""
     purge_interval_minutes: int = Field(60, ge=1)
     """How often the API purges blobs whose retention has passed."""
+
+    # Provider webhooks (docs/providers.md).
+    brevo_webhook_secret: SecretStr | None = None
+    """Shared secret Brevo sends to /api/webhooks/brevo; unset: that webhook answers 503."""
+    postal_webhook_secret: SecretStr | None = None
+    """Shared secret the print-and-mail provider sends to /api/webhooks/postal."""
 
     @model_validator(mode="after")
     def _secure_cookie_outside_development(self) -> ApiSettings:
