@@ -39,6 +39,7 @@ from vault03_api.users.router import router as users_router
 from vault03_api.vaults.maintenance import purge_forever, sweep_orphans
 from vault03_api.vaults.router import router as vaults_router
 from vault03_api.vaults.storage import BlobStore
+from vault03_api.webhooks.router import router as webhooks_router
 from vault03_common.logging import configure_logging
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(vaults_router)
     app.include_router(shares_router)
     app.include_router(portal_router)
+    app.include_router(webhooks_router)
     return app
 
 

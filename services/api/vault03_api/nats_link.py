@@ -81,7 +81,8 @@ class NatsLink:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None and not self._nc.is_closed:
-            # Not drain(): it waits on pull subscriptions that nobody fetches any more.
+            # The relay and status tasks are stopped: flush what they published and close.
+            # (drain() waits its whole timeout when a pull subscription was mid-fetch.)
             with contextlib.suppress(Exception):
                 await self._nc.flush(timeout=5)
             with contextlib.suppress(Exception):

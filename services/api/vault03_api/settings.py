@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -111,6 +111,12 @@ class ApiSettings(ServiceSettings):
     """A recipient's portal session ends after this long without a request."""
     portal_session_minutes: int = Field(60, ge=1)
     """A recipient's portal session ends this long after the code was entered."""
+
+    # Provider webhooks (docs/providers.md).
+    brevo_webhook_secret: SecretStr | None = None
+    """Shared secret Brevo sends to /api/webhooks/brevo; unset: that webhook answers 503."""
+    postal_webhook_secret: SecretStr | None = None
+    """Shared secret the print-and-mail provider sends to /api/webhooks/postal."""
 
     @model_validator(mode="after")
     def _secure_cookie_outside_development(self) -> ApiSettings:

@@ -73,9 +73,9 @@ class ConsumerSpec:
     ack_wait_seconds: float = 60.0
 
     def config(self) -> ConsumerConfig:
-        # Retry delays are the runtime's (a nak carries its delay: exponential, jittered,
-        # Retry-After honoured). A server-side `backoff` list would override those delays,
-        # so ack_wait alone covers a worker that died holding a message.
+        # No BackOff list: with one, nats-server ignores the delay of a NAK after the first
+        # redelivery and waits the BackOff step instead (minutes), so the workers' own
+        # backoff (which honours Retry-After) would be lost. ack_wait covers a dead worker.
         # One delivery beyond max_attempts lets the runtime record the dead letter itself.
         return ConsumerConfig(
             durable_name=self.durable,
@@ -88,13 +88,16 @@ class ConsumerSpec:
         )
 
 
-def channel_consumer(channel: Channel, *, max_attempts: int = 8) -> ConsumerSpec:
+def channel_consumer(
+    channel: Channel, *, max_attempts: int = 8, ack_wait_seconds: float = 60.0
+) -> ConsumerSpec:
     """The consumer a channel worker reads its deliveries from."""
     return ConsumerSpec(
         stream=DELIVERIES_STREAM,
         durable=f"worker-{channel.value}",
         subject=delivery_subject(channel),
         max_attempts=max_attempts,
+        ack_wait_seconds=ack_wait_seconds,
     )
 
 
@@ -105,6 +108,16 @@ STATUS_CONSUMER_SPEC = ConsumerSpec(
     max_attempts=1000,
     ack_wait_seconds=30.0,
 )
+
+
+def cancel_requested() -> bool:
+    """True once the current task was asked to stop.
+
+    On Python 3.11, asyncio.wait_for (used inside nats-py's fetch and publish) can swallow a
+    cancellation that races with a result; loops check this so that they still stop.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 async def connect(url: str, *, name: str, **callbacks: Any) -> NATS:

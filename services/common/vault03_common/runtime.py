@@ -8,6 +8,7 @@ import logging
 import random
 import signal
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from vault03_common.events import (
     DeliveryStatusReported,
 )
 from vault03_common.jetstream import (
+    cancel_requested,
     channel_consumer,
     connect,
     ensure_streams,
@@ -41,17 +43,22 @@ from vault03_common.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 DELIVERIES = Counter(
-    "vault03_worker_deliveries_total", "Deliveries handled, by outcome.", ["channel", "outcome"]
+    "vault03_worker_deliveries_total",
+    "Deliveries handled, by outcome (sent, retry, dead, duplicate).",
+    ["channel", "outcome"],
 )
 RETRIES = Counter("vault03_worker_retries_total", "Transient failures retried later.", ["channel"])
 DEAD_LETTERS = Counter("vault03_worker_dead_letters_total", "Deliveries given up.", ["channel"])
 IN_FLIGHT = Gauge("vault03_worker_in_flight", "Deliveries being handled now.", ["channel"])
-PROVIDER_LATENCY = Histogram(
-    "vault03_worker_provider_seconds",
-    "Time spent in the provider call (or local sink).",
+HANDLE_SECONDS = Histogram(
+    "vault03_worker_handle_seconds",
+    "Time to handle one delivery (render, provider call, status report).",
     ["channel"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+# Deliveries the provider accepted, remembered so that a redelivery (the ack or the status
+# report was lost, e.g. NATS dropped the connection) is reported again instead of re-sent.
+ACCEPTED_MEMORY = 10_000
 
 
 class DeliveryError(Exception):
@@ -87,12 +94,20 @@ class WorkerSettings(ServiceSettings):
     """Port of the worker's /healthz and /metrics."""
     max_attempts: int = 8
     """Attempts before a delivery is given up (dead-lettered)."""
-    batch_size: int = 32
-    """Deliveries pulled from JetStream at once."""
+    concurrency: int = 32
+    """Deliveries in hand at once (each also waits for its status report to be stored)."""
+    provider_connections: int = 8
+    """Open connections to the provider (httpx slows down with many per client)."""
+    ack_wait_seconds: float = 60.0
+    """Redelivery delay after a worker died holding a message."""
     retry_base_seconds: float = 2.0
     """First retry delay after a transient failure; doubles per attempt."""
     retry_max_seconds: float = 600.0
     """Longest retry delay (a provider's Retry-After may ask for more)."""
+    provider_timeout_seconds: float = 15.0
+    """Timeout of one provider request."""
+    provider_connect_timeout_seconds: float = 5.0
+    """Timeout for connecting to the provider."""
     sink_dir: Path = Path("var/outbox")
     """Local sink directory, used while no provider is configured."""
 
@@ -125,16 +140,23 @@ class Worker:
         handler: Handler,
         settings: WorkerSettings,
         routes: Sequence[BaseRoute] = (),
+        on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
     ) -> None:
         self.channel = channel
         self.handler = handler
         self.settings = settings
-        self.spec = channel_consumer(channel, max_attempts=settings.max_attempts)
+        self.spec = channel_consumer(
+            channel,
+            max_attempts=settings.max_attempts,
+            ack_wait_seconds=settings.ack_wait_seconds,
+        )
         self.routes = routes
+        self.on_stop = on_stop
         self.stopping = asyncio.Event()
         self.ready = False
         self._nc: NATS | None = None
         self._js: JetStreamContext | None = None
+        self._accepted: OrderedDict[str, DeliveryResult] = OrderedDict()
 
     async def run(self) -> None:
         """Serve /healthz and /metrics, consume until stopped, then drain."""
@@ -159,10 +181,14 @@ class Worker:
             server.should_exit = True
             await http_task
             await self._close()
+            for close in self.on_stop:
+                with contextlib.suppress(Exception):
+                    await close()
             log.info("worker stopped", extra={"channel": self.channel.value})
 
     async def _close(self) -> None:
-        """Everything in hand is settled by now: flush the acks and leave."""
+        """Everything in hand is settled: flush the last acks and close (drain() would wait
+        its full timeout on the idle pull subscription)."""
         if self._nc is None or self._nc.is_closed:
             return
         with contextlib.suppress(Exception):
@@ -188,26 +214,40 @@ class Worker:
         )
 
     async def consume(self) -> None:
+        """Keep up to `concurrency` deliveries in hand; each is acked on its own when done."""
         self._nc = await connect(self.settings.nats_url, name=f"vault03-{self.channel.value}")
         self._js = self._nc.jetstream()
         subscription = await self._subscribe()
         self.ready = True
         log.info("worker consuming", extra={"channel": self.channel.value})
-        while not self.stopping.is_set():
-            try:
-                messages = await subscription.fetch(self.settings.batch_size, timeout=1)
-            except TimeoutError:
-                continue
-            except Exception as exc:  # disconnected: nats-py reconnects by itself
-                log.warning("fetch failed, retrying", extra={"error": repr(exc)})
-                await asyncio.sleep(1)
-                continue
-            outcomes = await asyncio.gather(
-                *(self.process(message) for message in messages), return_exceptions=True
-            )
-            for outcome in outcomes:
-                if isinstance(outcome, Exception):  # left unacked: JetStream redelivers it
-                    log.warning("delivery left for redelivery", extra={"error": repr(outcome)})
+        in_hand: set[asyncio.Task[None]] = set()
+        try:
+            while not self.stopping.is_set() and not cancel_requested():
+                free = self.settings.concurrency - len(in_hand)
+                if free <= 0:
+                    await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                try:
+                    messages = await subscription.fetch(free, timeout=1)
+                except TimeoutError:
+                    continue
+                except Exception as exc:  # disconnected: nats-py reconnects by itself
+                    log.warning("fetch failed, retrying", extra={"error": repr(exc)})
+                    await asyncio.sleep(1)
+                    continue
+                for message in messages:
+                    task = asyncio.create_task(self._process_logged(message))
+                    in_hand.add(task)
+                    task.add_done_callback(in_hand.discard)
+        finally:
+            if in_hand:  # drain: finish what is in hand before stopping
+                await asyncio.gather(*in_hand, return_exceptions=True)
+
+    async def _process_logged(self, message: Msg) -> None:
+        try:
+            await self.process(message)
+        except Exception as exc:  # left unacked: JetStream redelivers it after ack_wait
+            log.warning("delivery left for redelivery", extra={"error": repr(exc)})
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         assert self._js is not None
@@ -231,33 +271,61 @@ class Worker:
                 await self.report(delivery_id, DeliveryStatus.DEAD, attempt, error=str(exc))
             await message.term()
             return
+        already = self._accepted.get(event.delivery_id)
+        if already is not None:
+            await self.sent(event, message, attempt, already, outcome="duplicate")
+            return
         if attempt > self.settings.max_attempts:
             await self.dead(event, message, attempt, "attempts exhausted (redeliveries)")
             return
         IN_FLIGHT.labels(self.channel.value).inc()
         started = time.perf_counter()
         try:
-            result = await self.handler(event)
-        except PermanentError as exc:
-            await self.dead(event, message, attempt, str(exc))
-        except Exception as exc:  # TransientError, or a bug: retrying is the safe choice
-            await self.retry(event, message, attempt, exc)
-        else:
-            await self.report(
-                event.delivery_id,
-                DeliveryStatus.SENT,
-                attempt,
-                provider_message_id=result.provider_message_id,
-            )
-            await message.ack()
-            DELIVERIES.labels(self.channel.value, "sent").inc()
-            log.info(
-                "delivery sent",
-                extra={"delivery_id": event.delivery_id, "channel": self.channel.value},
-            )
+            try:
+                result = await self.handler(event)
+            except PermanentError as exc:
+                await self.dead(event, message, attempt, str(exc))
+            except Exception as exc:  # TransientError, or a bug: retrying is the safe choice
+                await self.retry(event, message, attempt, exc)
+            else:
+                self._remember(event.delivery_id, result)
+                await self.sent(event, message, attempt, result, outcome="sent")
         finally:
-            PROVIDER_LATENCY.labels(self.channel.value).observe(time.perf_counter() - started)
+            HANDLE_SECONDS.labels(self.channel.value).observe(time.perf_counter() - started)
             IN_FLIGHT.labels(self.channel.value).dec()
+
+    def _remember(self, delivery_id: str, result: DeliveryResult) -> None:
+        self._accepted[delivery_id] = result
+        while len(self._accepted) > ACCEPTED_MEMORY:
+            self._accepted.popitem(last=False)
+
+    async def sent(
+        self,
+        event: DeliveryRequested,
+        message: Msg,
+        attempt: int,
+        result: DeliveryResult,
+        *,
+        outcome: str,
+    ) -> None:
+        """Report SENT, then ack (a lost ack means a redelivery that is reported, not re-sent)."""
+        await self.report(
+            event.delivery_id,
+            DeliveryStatus.SENT,
+            attempt,
+            provider_message_id=result.provider_message_id,
+        )
+        await message.ack()
+        DELIVERIES.labels(self.channel.value, outcome).inc()
+        log.info(
+            "delivery sent",
+            extra={
+                "delivery_id": event.delivery_id,
+                "channel": self.channel.value,
+                "provider_message_id": result.provider_message_id,
+                "redelivered": outcome == "duplicate",
+            },
+        )
 
     async def retry(
         self, event: DeliveryRequested, message: Msg, attempt: int, exc: Exception
@@ -274,6 +342,7 @@ class Worker:
             retry_after=getattr(exc, "retry_after", None),
         )
         RETRIES.labels(self.channel.value).inc()
+        DELIVERIES.labels(self.channel.value, "retry").inc()
         log.warning(
             "delivery will be retried",
             extra={

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from vault03_common.runtime import WorkerSettings
+from vault03_common.settings import optional_secret
 
 
 class EmailSettings(WorkerSettings):
@@ -18,3 +20,15 @@ class EmailSettings(WorkerSettings):
     """From address of every email."""
     sender_name: str = "VAULT03"
     """From name of every email."""
+    reply_to: str | None = None
+    """Reply-To address of every email (none when unset)."""
+    brevo_api_key: SecretStr | None = None
+    """Brevo API key; when set, emails go through Brevo, otherwise to the local sink."""
+    brevo_base_url: str = "https://api.brevo.com/v3"
+    """Brevo API base URL."""
+    brevo_sandbox: bool = False
+    """Brevo's sandbox: requests are validated and answered but nothing is delivered."""
+
+    @property
+    def uses_brevo(self) -> bool:
+        return optional_secret(self.brevo_api_key) is not None

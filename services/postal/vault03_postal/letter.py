@@ -1,20 +1,88 @@
-"""A4 letters as PDF: the address where a window envelope shows it, the text, an optional QR."""
+"""A4 letters as PDF: the address where a window envelope shows it, the text, code and QR.
+
+Templates (`PostalPayload.template`) and their context:
+- `notice`: body; optional subject
+- `access_code`: access_code, vault_name; optional link (printed as a QR code), expires_at
+"""
 
 from __future__ import annotations
 
 import io
+import unicodedata
+from dataclasses import dataclass
 from datetime import date
 
 import segno
 from fpdf import FPDF
 
 from vault03_common.events import PostalAddress, PostalPayload
+from vault03_common.runtime import PermanentError
 from vault03_postal.settings import PostalSettings
 
 # Window of a right-window C5/DL envelope (NF EN ISO 269 / La Poste): left edge and top.
 ADDRESS_X_MM = 110
 ADDRESS_Y_MM = 50
 ADDRESS_WIDTH_MM = 85
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    subject: str | None
+    paragraphs: list[str]
+    access_code: str | None = None
+    link: str | None = None
+
+
+def _require(payload: PostalPayload, *names: str) -> None:
+    missing = [name for name in names if payload.context.get(name) in (None, "")]
+    if missing:
+        raise PermanentError(f"letter template {payload.template!r} needs {', '.join(missing)}")
+
+
+def letter_content(payload: PostalPayload) -> LetterContent:
+    """What the letter says, from its template and context."""
+    context = payload.context
+    if payload.template == "notice":
+        _require(payload, "body")
+        subject = context.get("subject")
+        return LetterContent(str(subject) if subject else None, [str(context["body"])])
+    if payload.template == "access_code":
+        _require(payload, "access_code", "vault_name")
+        paragraphs = [
+            f'Documents have been shared with you in the vault "{context["vault_name"]}". '
+            "You received the link separately; this letter carries the access code that opens it.",
+            "Keep this code private: our staff will never ask you for it.",
+        ]
+        if expires := context.get("expires_at"):
+            paragraphs.append(f"The code is valid until {expires}.")
+        link = context.get("link")
+        if link:
+            paragraphs.append("You can also scan the QR code below to open the shared documents.")
+        return LetterContent(
+            "Your access code",
+            paragraphs,
+            access_code=str(context["access_code"]),
+            link=str(link) if link else None,
+        )
+    raise PermanentError(f"unknown letter template {payload.template!r}")
+
+
+def printable(text: str) -> str:
+    """Text the PDF core fonts can draw (Latin-1): other characters lose accents, or become ?."""
+    try:
+        text.encode("latin-1")
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for char in text:
+        try:
+            char.encode("latin-1")
+            out.append(char)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+            out.append(base or "?")
+    return "".join(out)
 
 
 def address_lines(address: PostalAddress) -> list[str]:
@@ -28,33 +96,38 @@ def address_lines(address: PostalAddress) -> list[str]:
 
 def render_letter(payload: PostalPayload, settings: PostalSettings, *, today: date) -> bytes:
     """The letter's PDF bytes."""
+    content = letter_content(payload)
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     pdf.set_font("helvetica", size=10)
     pdf.set_xy(20, 20)
-    pdf.multi_cell(80, 5, "\n".join(filter(None, [settings.sender_name, settings.sender_address])))
+    sender = "\n".join(filter(None, [settings.sender_name, settings.sender_address]))
+    pdf.multi_cell(80, 5, printable(sender))
     pdf.set_font("helvetica", size=11)
     pdf.set_xy(ADDRESS_X_MM, ADDRESS_Y_MM)
-    pdf.multi_cell(ADDRESS_WIDTH_MM, 5.5, "\n".join(address_lines(payload.address)))
+    pdf.multi_cell(ADDRESS_WIDTH_MM, 5.5, printable("\n".join(address_lines(payload.address))))
     pdf.set_xy(20, 100)
     pdf.cell(0, 6, today.isoformat(), new_x="LMARGIN", new_y="NEXT")
-    context = payload.context
-    if subject := context.get("subject"):
+    if content.subject:
         pdf.set_font("helvetica", style="B", size=12)
         pdf.set_x(20)
-        pdf.multi_cell(170, 7, str(subject), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(170, 7, printable(content.subject), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", size=11)
-    pdf.set_x(20)
-    pdf.multi_cell(170, 6, str(context.get("body", "")), new_x="LMARGIN", new_y="NEXT")
-    if code := context.get("access_code"):
+    for paragraph in content.paragraphs:
+        pdf.set_x(20)
+        pdf.multi_cell(170, 6, printable(paragraph), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    if content.access_code:
         pdf.ln(4)
         pdf.set_font("courier", style="B", size=16)
         pdf.set_x(20)
-        pdf.cell(0, 10, f"Access code: {code}", new_x="LMARGIN", new_y="NEXT")
-    if link := context.get("link"):
+        pdf.cell(
+            0, 10, printable(f"Access code: {content.access_code}"), new_x="LMARGIN", new_y="NEXT"
+        )
+    if content.link:
         qr = io.BytesIO()
-        segno.make(str(link), error="m").save(qr, kind="png", scale=6, border=2)
+        segno.make(content.link, error="m").save(qr, kind="png", scale=6, border=2)
         qr.seek(0)
         pdf.image(qr, x=20, y=pdf.get_y() + 4, w=40, h=40)
     return bytes(pdf.output())

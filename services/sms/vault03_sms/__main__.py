@@ -5,17 +5,17 @@ from functools import partial
 from vault03_common.events import Channel
 from vault03_common.logging import configure_logging
 from vault03_common.runtime import Worker, run_worker
-from vault03_sms.handler import handle
+from vault03_sms.handler import handle, make_sender
 from vault03_sms.settings import SmsSettings
-from vault03_sms.sink import SmsSink
 
 settings = SmsSettings()
 configure_logging(service="sms", level=settings.log_level, log_file=settings.log_file)
-client = SmsSink(settings.sink_dir / "sms.jsonl")
+client = make_sender(settings)
 run_worker(
     Worker(
         channel=Channel.SMS,
         handler=partial(handle, client=client, settings=settings),
         settings=settings,
+        on_stop=[client.aclose],
     )
 )

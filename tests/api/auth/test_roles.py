@@ -22,6 +22,8 @@ PENDING = "pending"
 TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/health"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
+    ("POST", "/api/webhooks/brevo"): PUBLIC,
+    ("POST", "/api/webhooks/postal"): PUBLIC,
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/auth/password/set"): PUBLIC,
     ("POST", "/api/auth/password/forgot"): PUBLIC,

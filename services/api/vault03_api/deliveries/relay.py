@@ -19,7 +19,7 @@ from vault03_api.deliveries.service import (
 )
 from vault03_api.nats_link import NatsLink
 from vault03_common.events import DeliveryRequested
-from vault03_common.jetstream import delivery_subject
+from vault03_common.jetstream import cancel_requested, delivery_subject
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class OutboxRelay:
 
     async def run(self) -> None:
         while True:
+            if cancel_requested():
+                raise asyncio.CancelledError
             self._wake.clear()
             await self.link.ready.wait()
             try:

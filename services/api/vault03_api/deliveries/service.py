@@ -118,6 +118,17 @@ def _alert_dead_letter(session: Session, *, delivery: Delivery) -> None:
     enqueue_delivery(session, kind="dead_letter_alert", payload=TelegramPayload(text=text))
 
 
+def find_by_provider_message_id(
+    session: Session, *, channel: Channel, candidates: Sequence[str]
+) -> Delivery | None:
+    """The delivery of `channel` whose provider message id is one of `candidates`."""
+    statement = select(Delivery).where(
+        col(Delivery.channel) == channel.value,
+        col(Delivery.provider_message_id).in_(list(candidates)),
+    )
+    return session.exec(statement).first()
+
+
 def outbox_backlog(session: Session, *, now: datetime) -> tuple[int, float]:
     """How many deliveries wait for NATS, and the age in seconds of the oldest one."""
     count, oldest = session.execute(

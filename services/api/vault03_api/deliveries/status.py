@@ -13,7 +13,7 @@ from vault03_api.db import session_scope
 from vault03_api.deliveries.service import record_status
 from vault03_api.nats_link import NatsLink
 from vault03_common.events import DeliveryStatusReported
-from vault03_common.jetstream import STATUS_CONSUMER_SPEC, pull_subscription
+from vault03_common.jetstream import STATUS_CONSUMER_SPEC, cancel_requested, pull_subscription
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class StatusConsumer:
                 await asyncio.sleep(1)
                 continue
             while self.link.ready.is_set():
+                if cancel_requested():
+                    raise asyncio.CancelledError
                 try:
                     messages = await subscription.fetch(BATCH, timeout=1)
                 except TimeoutError:

@@ -1,0 +1,1 @@
+"""Provider webhooks: Brevo (email and SMS events) and the print-and-mail provider (letters)."""
