@@ -4,22 +4,16 @@ as `sent`; with NATS down, health says so and deliveries wait; after, each goes 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support import NatsServer, free_port, port_open, wait_for
+from tests.support import NatsServer, wait_for
+from tests.support.fleet import Fleet, running_fleet
 
 pytestmark = pytest.mark.fleet
 
-WORKERS = ("email", "sms", "postal", "notifier")
 ADDRESS = {
     "name": "Jeanne Martin",
     "line1": "12 rue des Lilas",
@@ -28,98 +22,10 @@ ADDRESS = {
 }
 
 
-@dataclass
-class Fleet:
-    root: Path
-    env: dict[str, str]
-    api_url: str
-    processes: dict[str, subprocess.Popen[bytes]]
-
-    @property
-    def outbox(self) -> Path:
-        return self.root / "outbox"
-
-    def send_test(self, channel: str, *args: str) -> str:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "vault03_api.cli",
-                "deliveries",
-                "send-test",
-                "--channel",
-                channel,
-                *args,
-            ],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        return result.stdout.strip()
-
-    def statuses(self) -> dict[str, str]:
-        with sqlite3.connect(self.root / "data" / "data.db") as connection:
-            return dict(connection.execute("SELECT id, status FROM deliveries"))
-
-    def health(self) -> httpx.Response:
-        return httpx.get(f"{self.api_url}/api/health", timeout=5)
-
-
-def _spawn(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as handle:
-        return subprocess.Popen(
-            [sys.executable, "-m", module], env=env, stdout=handle, stderr=subprocess.STDOUT
-        )
-
-
 @pytest.fixture
 def fleet(tmp_path: Path, nats_server: NatsServer) -> Iterator[Fleet]:
-    api_port = free_port()
-    env = {
-        **os.environ,
-        "VAULT03_NATS_URL": nats_server.url,
-        "VAULT03_API_PORT": str(api_port),
-        "VAULT03_API_DATA_DIR": str(tmp_path / "data"),
-        "VAULT03_API_KEYS_DIR": str(tmp_path / "keys"),
-        "VAULT03_API_BACKUP_DIR": str(tmp_path / "backup"),
-        "VAULT03_API_NATS_GRACE_SECONDS": "2",
-    }
-    for worker in WORKERS:
-        prefix = f"VAULT03_{worker.upper()}_"
-        env[f"{prefix}HTTP_PORT"] = str(free_port())
-        env[f"{prefix}SINK_DIR"] = str(tmp_path / "outbox")
-    processes = {"api": _spawn("vault03_api", env, tmp_path / "api.log")}
-    processes |= {
-        worker: _spawn(f"vault03_{worker}", env, tmp_path / f"{worker}.log") for worker in WORKERS
-    }
-    fleet = Fleet(tmp_path, env, f"http://127.0.0.1:{api_port}", processes)
-    try:
-        wait_for(
-            lambda: port_open(api_port) and fleet.health().status_code == 200,
-            timeout=60,
-            what="API healthy",
-        )
-        for worker in WORKERS:
-            port = int(env[f"VAULT03_{worker.upper()}_HTTP_PORT"])
-            wait_for(
-                lambda p=port: (
-                    port_open(p) and httpx.get(f"http://127.0.0.1:{p}/healthz").status_code == 200
-                ),
-                timeout=60,
-                what=f"{worker} healthy",
-            )
-        yield fleet
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for name, process in processes.items():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                pytest.fail(f"{name} did not stop on SIGTERM")
+    with running_fleet(tmp_path, nats_url=nats_server.url) as running:
+        yield running
 
 
 def _send_one_per_channel(fleet: Fleet) -> dict[str, str]:
