@@ -118,3 +118,26 @@ def test_access_log_json_csv_audit_and_timeline(harness: Harness) -> None:
     assert listed[0]["last_access_at"] is not None
     refused = harness.client.post(f"/api/shares/{shared.id}/revoke", headers=auditor)
     assert refused.status_code == 403
+
+
+def test_sent_messages_do_not_keep_the_link_or_the_code(harness: Harness) -> None:
+    from vault03_api.deliveries.service import FORGOTTEN, record_status
+    from vault03_common.events import Channel, DeliveryStatus, DeliveryStatusReported
+
+    headers = staff(harness)
+    vault_id, _ = vault_with_files(harness, headers, {})
+    shared = create_share(harness, headers, vault_id)
+    with harness.db() as session:
+        for delivery in harness.deliveries():
+            report = DeliveryStatusReported(
+                delivery_id=delivery.id,
+                channel=Channel(delivery.channel),
+                status=DeliveryStatus.SENT,
+                attempt=1,
+            )
+            record_status(session, report=report)
+    link, code = harness.deliveries("share_link")[0], harness.deliveries("access_code")[0]
+    assert link.payload["context"]["link"] == FORGOTTEN
+    assert link.payload["context"]["vault_name"] == "Tax 2026"
+    assert code.payload["text"] == FORGOTTEN and code.payload["to"] == "+33612345678"
+    assert shared.token not in str(link.payload)

@@ -105,9 +105,37 @@ def record_status(session: Session, *, report: DeliveryStatusReported) -> Delive
         delivery.status = report.status.value
         if report.status == DeliveryStatus.DEAD and report.channel != Channel.TELEGRAM:
             _alert_dead_letter(session, delivery=delivery)
+        if report.status in _DONE:
+            forget_secrets(delivery)
     delivery.updated_at = clock.utcnow()
     session.add(delivery)
     return delivery
+
+
+# Once a worker is done with a message, the links and codes it carried are dropped from the
+# stored payload: they exist elsewhere only hashed, and the row stays as the record of what
+# was sent (and to whom) without them. A queued or retrying row still needs its payload.
+_DONE = frozenset(
+    {DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.DEAD}
+)
+SECRET_CONTEXT_KEYS = ("link", "access_code")
+SECRET_TEXT_KINDS = frozenset({"access_code"})  # an SMS whose whole text is the secret
+FORGOTTEN = "[sent; not kept]"
+
+
+def forget_secrets(delivery: Delivery) -> None:
+    """Replace the secrets in a delivery's stored payload (links, access codes)."""
+    payload = dict(delivery.payload)
+    context = payload.get("context")
+    if isinstance(context, dict):
+        payload["context"] = {
+            key: FORGOTTEN if key in SECRET_CONTEXT_KEYS and value else value
+            for key, value in context.items()
+        }
+    if delivery.kind in SECRET_TEXT_KINDS and "text" in payload:
+        payload["text"] = FORGOTTEN
+    if payload != delivery.payload:
+        delivery.payload = payload
 
 
 def _alert_dead_letter(session: Session, *, delivery: Delivery) -> None:
