@@ -331,7 +331,8 @@ def reissue(
     """New link and new code, sent through the same channels; the old ones and every portal
     session stop. None when the share closed meanwhile."""
     share = get_share(session, share_id=share_id)
-    if link_is_dead(share, now=now):
+    vault = session.get(Vault, share.vault_id)
+    if link_is_dead(share, now=now) or vault is None or vault.deleted_at is not None:
         return None
     audit_note(session, share, "reissued")
     _new_code(session, share=share, code=code, now=now)
