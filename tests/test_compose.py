@@ -341,3 +341,9 @@ def test_docker_compose_validates_the_file(tmp_path: Path) -> None:
         [binary, "config", "-q"], cwd=project, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_api_image_lets_sqlite3_wait_for_the_write_lock() -> None:
+    """The guide's sqlite3 commands run against the live database through `compose exec`."""
+    text = dockerfile_of("api").read_text()
+    assert "printf '.timeout 10000\\n' | tee /opt/vault03/.sqliterc /root/.sqliterc" in text

@@ -37,8 +37,17 @@ class LiveApi:
 
     def sql(self, statement: str) -> str:
         assert SQLITE3 is not None
+        # As in the api image (services/api/Dockerfile): a ~/.sqliterc with `.timeout`, so the
+        # tool waits for the API's write lock instead of failing with "database is locked".
+        home = self.database.parent.parent / "home"
+        home.mkdir(exist_ok=True)
+        (home / ".sqliterc").write_text(".timeout 10000\n")
         done = subprocess.run(
-            [SQLITE3, str(self.database), statement], capture_output=True, text=True, check=True
+            [SQLITE3, str(self.database), statement],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "HOME": str(home)},
         )
         return done.stdout
 
