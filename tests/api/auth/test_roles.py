@@ -64,6 +64,12 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/files/{file_id}"): ANY,
     ("GET", "/api/files/{file_id}/content"): STAFF,
     ("DELETE", "/api/files/{file_id}"): STAFF,
+    # maintenance: everyone sees the windows (a banner), admins schedule and switch
+    ("GET", "/api/maintenance"): ANY,
+    ("POST", "/api/maintenance/windows"): ADMIN,
+    ("DELETE", "/api/maintenance/windows/{window_id}"): ADMIN,
+    ("POST", "/api/maintenance/on"): ADMIN,
+    ("POST", "/api/maintenance/off"): ADMIN,
 }
 
 
