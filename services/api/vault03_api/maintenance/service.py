@@ -158,8 +158,6 @@ def schedule_window(
         notify_share_recipients=notify_share_recipients,
         created_at=now,
     )
-    session.add(window)
-    session.flush()
     notices = _send(
         session,
         kind="maintenance_notice",
@@ -175,6 +173,7 @@ def schedule_window(
     )
     window.notices_sent = notices.total
     session.add(window)
+    session.flush()
     return Announced(window, notices)
 
 
