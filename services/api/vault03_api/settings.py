@@ -50,7 +50,7 @@ class ApiSettings(ServiceSettings):
     outbox_batch_size: int = 100
     """Deliveries the relay publishes per round."""
     maintenance_check_seconds: float = Field(1.0, ge=0)
-    """How stale the API's view of `vault03 maintenance on|off` (run elsewhere) may be."""
+    """How stale the API's view of maintenance switched on or off elsewhere may be (seconds)."""
 
     # Identity (docs/identity.md).
     session_idle_minutes: int = Field(30, ge=1)
