@@ -147,6 +147,22 @@ def test_failed_logins_show_in_the_access_log_for_the_guides_grep(proxy: Nginx) 
     assert '"GET /s/[token] HTTP/1.1"' in proxy.access_log()
 
 
+def test_a_stopped_api_answers_503_with_retry_after(tmp_path: Path) -> None:
+    """During maintenance the API may be stopped (vacuum, restore): nginx says so, not 502."""
+    nginx = Nginx(
+        tmp_path / "nginx", binary=require_tool("nginx"), upstream=f"127.0.0.1:{free_port()}"
+    )
+    nginx.start()
+    try:
+        with client(nginx) as http:
+            response = http.get("/api/customers")
+    finally:
+        nginx.stop()
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "300"
+    assert response.json()["error"] == "VAULT03 is temporarily unavailable"
+
+
 class StreamRecorder:
     """A small ASGI upstream that notes when the first body bytes of a request arrive."""
 
