@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from vault03_api.clock import utcnow
-from vault03_api.db import session_scope
+from vault03_api.db import read_only_connection, session_scope
 from vault03_api.deliveries.service import count_by_status, outbox_backlog
 from vault03_api.maintenance.service import active_window, scheduled_windows
 from vault03_api.nats_link import NatsLink
@@ -107,7 +108,8 @@ class MaintenanceCollector(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with session_scope(self.engine) as session:
+        # A read-only transaction: a scrape never queues for the write lock.
+        with read_only_connection(self.engine) as connection, Session(bind=connection) as session:
             running = active_window(session)
             scheduled = scheduled_windows(session)
         yield GaugeMetricFamily(
