@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 from pydantic import SecretStr
@@ -32,7 +34,19 @@ COMPOSE_FILE = ROOT / "compose.yaml"
 FLEET_WIDE = {"VAULT03_NATS_URL", "VAULT03_ENVIRONMENT", "VAULT03_CONFIG"}
 SECRET_SUFFIXES = ("_KEY", "_TOKEN", "_PASSWORD", "_SECRET")
 APP_SERVICES = sorted(SERVICES)
+OPS_SERVICES = ["nginx", "prometheus", "alertmanager", "grafana"]
 PROBE = ["CMD", "python", "-m", "vault03_common.probe"]
+KEYS_OVERRIDE = ROOT / "infra" / "compose.keys.yaml"
+CONFIG_EXAMPLE = ROOT / "infra" / "config.example.yaml"
+# The api's state, bind-mounted from the project directory (/opt/vault03 on a host), so the
+# host's tools see the operations guide's paths.
+API_STATE = {
+    "./data": ("/opt/vault03/data", "rw"),
+    "./logs": ("/opt/vault03/logs", "rw"),
+    "./backup": ("/opt/vault03/backup", "rw"),
+    "./config.yaml": ("/opt/vault03/config.yaml", "ro"),
+    "./keys": ("/opt/vault03/keys", "ro"),
+}
 
 
 def load_compose() -> dict[str, Any]:
@@ -51,10 +65,10 @@ def dockerfile_of(name: str) -> Path:
     return ROOT / build["context"] / build["dockerfile"]
 
 
-def mounts(name: str) -> list[tuple[str, str, str]]:
+def mounts(name: str, specs: dict[str, dict[str, Any]] = SPECS) -> list[tuple[str, str, str]]:
     """(source, target, mode) of each volume in the short syntax compose.yaml uses."""
     result = []
-    for entry in SPECS[name].get("volumes", []):
+    for entry in specs[name].get("volumes", []):
         assert isinstance(entry, str), f"{name}: use the short volume syntax"
         source, target, *mode = entry.split(":")
         result.append((source, target, mode[0] if mode else "rw"))
@@ -83,7 +97,8 @@ def mentioned_variables(service: str) -> dict[str, str]:
 
 
 def deployed_settings(service: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The service's settings as its container would load them (image, env file, compose)."""
+    """The service's settings as its container would load them (image, env file, compose;
+    the api's config.yaml is the example an operator starts from)."""
     for key in list(os.environ):
         if key.startswith("VAULT03_"):
             monkeypatch.delenv(key)
@@ -94,11 +109,13 @@ def deployed_settings(service: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     }
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
+    if "VAULT03_CONFIG" in environment:
+        monkeypatch.setenv("VAULT03_CONFIG", str(CONFIG_EXAMPLE))
     return SERVICES[service]()
 
 
-def test_every_service_of_the_code_is_deployed() -> None:
-    assert set(APP_SERVICES) | {"nats"} <= set(RUNNING)
+def test_every_service_of_the_code_and_of_operations_is_deployed() -> None:
+    assert set(APP_SERVICES) | {"nats"} | set(OPS_SERVICES) == set(RUNNING)
 
 
 @pytest.mark.parametrize("name", sorted(n for n, s in SPECS.items() if "build" in s))
@@ -141,9 +158,9 @@ def test_dockerfile_is_multi_stage_non_root_with_only_common_and_itself(service:
 
 
 def test_one_off_commands_exist() -> None:
-    """A compose `command` (keys-init) must name a real `vault03` command."""
+    """A compose `command` of our images (keys-init) must name a real `vault03` command."""
     for name, spec in SPECS.items():
-        if "command" not in spec or name == "nats":
+        if "command" not in spec or "build" not in spec:
             continue
         program, *path = spec["command"]
         assert program == "vault03", name
@@ -153,14 +170,22 @@ def test_one_off_commands_exist() -> None:
             assert command is not None, f"{name}: `vault03 {' '.join(path)}` does not exist"
 
 
-def test_only_the_api_mounts_the_data_volume() -> None:
-    users = {name for name in SPECS for source, _, _ in mounts(name) if source == "data"}
+def test_only_the_api_mounts_the_data_and_its_state_is_the_guides_host_paths() -> None:
+    users = {name for name in SPECS for source, _, _ in mounts(name) if source == "./data"}
     assert users == {"api"}
-    targets = {target: (source, mode) for source, target, mode in mounts("api")}
-    assert targets["/opt/vault03/data"] == ("data", "rw")
-    assert targets["/opt/vault03/logs"] == ("logs", "rw")
-    assert targets["/opt/vault03/backup"] == ("backup", "rw")
-    assert targets["/opt/vault03/keys"] == ("keys", "ro")
+    named = {source for name in SPECS for source, _, _ in mounts(name)}
+    assert not {"data", "keys"} & named, "the api's state is bind-mounted, not in volumes"
+    state = {
+        source: (target, mode) for source, target, mode in mounts("api") if source in API_STATE
+    }
+    assert state == API_STATE
+    assert compose_environment("api")["VAULT03_CONFIG"] == "/opt/vault03/config.yaml"
+    ignored = (ROOT / ".gitignore").read_text().split()
+    build_context = (ROOT / ".dockerignore").read_text().split()
+    for source in API_STATE:
+        entry = source.removeprefix(".")
+        assert entry in ignored or f"{entry}/" in ignored, f"{source} is not in .gitignore"
+        assert source.removeprefix("./") in build_context, f"{source} is not in .dockerignore"
 
 
 def test_keys_are_writable_only_by_the_one_off_init() -> None:
@@ -168,10 +193,39 @@ def test_keys_are_writable_only_by_the_one_off_init() -> None:
         name
         for name in SPECS
         for source, _, mode in mounts(name)
-        if source == "keys" and mode != "ro"
+        if source == "./keys" and mode != "ro"
     }
     assert writers == {"keys-init"}
     assert SPECS["keys-init"]["profiles"] == ["setup"]
+
+
+def test_key_rotation_override_makes_only_the_key_directory_writable(tmp_path: Path) -> None:
+    override = yaml.safe_load(KEYS_OVERRIDE.read_text())["services"]
+    assert list(override) == ["api"]
+    [(source, target, mode)] = mounts("api", override)
+    assert (source, target, mode) == ("./keys", "/opt/vault03/keys", "rw")
+    docker_compose = shutil.which("docker-compose")
+    if docker_compose is None:
+        if IN_CI:
+            pytest.fail("docker-compose is missing (.ci/run installs it)")
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    project = deployment_copy(tmp_path / "vault03")
+    result = subprocess.run(
+        [docker_compose, "-f", "compose.yaml", "-f", "infra/compose.keys.yaml", "config"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    merged = {
+        entry.split(":")[1]: entry.split(":")[-1]
+        for entry in yaml.safe_load(result.stdout)["services"]["api"]["volumes"]
+    }
+    assert merged["/opt/vault03/keys"] == "rw"
+    assert merged["/opt/vault03/data"] == "rw" and merged["/opt/vault03/config.yaml"] == "ro"
+    keys = vault03_cli.commands["keys"]
+    assert isinstance(keys, click.Group) and {"rotate", "retire"} <= set(keys.commands)
 
 
 def test_api_paths_are_the_operations_guide_paths(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,10 +239,24 @@ def test_api_paths_are_the_operations_guide_paths(monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_every_mount_target_is_prepared_in_the_image(service: str) -> None:
-    """Named volumes take the owner of the image's directory: it must exist, owned by vault03."""
+    """Named volumes take the owner of the image's directory: it must exist, owned by vault03
+    (bind mounts keep the host's owner: the README creates them for the image's user)."""
     text = dockerfile_of(service).read_text()
-    for _, target, _ in mounts(service):
+    for source, target, _ in mounts(service):
+        if source.startswith(("./", "/")):
+            assert source.startswith("./"), f"{service}: {source} is outside the project"
+            continue
         assert target in text, f"{service}: {target} is not created in the Dockerfile"
+
+
+def test_the_readme_creates_the_bind_mounted_state_for_the_images_user() -> None:
+    readme = (ROOT / "README.md").read_text()
+    uid = re.search(r"--uid (\d+)", dockerfile_of("api").read_text())
+    assert uid
+    for source in API_STATE:
+        if source != "./config.yaml":
+            assert re.search(rf"install -d -o {uid[1]} .*\b{source[2:]}\b", readme), source
+    assert CONFIG_EXAMPLE.is_file() and str(CONFIG_EXAMPLE.relative_to(ROOT)) in readme
 
 
 @pytest.mark.parametrize("service", [s for s in APP_SERVICES if s != "api"])
@@ -237,11 +305,16 @@ def test_services_depend_on_nats_and_get_the_fleet_settings(service: str) -> Non
     assert environment["VAULT03_ENVIRONMENT"] == "production"
 
 
-def test_only_the_api_is_published_and_only_on_loopback() -> None:
+def test_only_nginx_is_published_beyond_loopback() -> None:
     published = {name: spec["ports"] for name, spec in SPECS.items() if spec.get("ports")}
-    assert list(published) == ["api"]
-    for port in published["api"]:
-        assert port.startswith("127.0.0.1:") and port.endswith(":8041"), port
+    assert published.pop("nginx") == ["80:80", "443:443"]
+    assert set(published) == {"api", "notifier", "grafana"}
+    for name, ports in published.items():
+        for port in ports:
+            assert port.startswith("127.0.0.1:"), (name, port)
+    assert published["api"][0].endswith(":8041")
+    # vault03-alert on the host (infra/backup/restic.env.example: VAULT03_ALERT_URL).
+    assert published["notifier"] == ["127.0.0.1:${NOTIFIER_PUBLISHED_PORT:-9104}:9104"]
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)
@@ -347,3 +420,84 @@ def test_api_image_lets_sqlite3_wait_for_the_write_lock() -> None:
     """The guide's sqlite3 commands run against the live database through `compose exec`."""
     text = dockerfile_of("api").read_text()
     assert "printf '.timeout 10000\\n' | tee /opt/vault03/.sqliterc /root/.sqliterc" in text
+
+
+def _repository_files(name: str) -> list[tuple[Path, str]]:
+    """(file in the repository, target) of each ./ bind mount but the api's state."""
+    return [
+        (ROOT / source, target)
+        for source, target, _ in mounts(name)
+        if source.startswith("./") and source not in API_STATE
+    ]
+
+
+@pytest.mark.parametrize("name", OPS_SERVICES)
+def test_operations_services_use_pinned_images_and_the_repositorys_files(name: str) -> None:
+    image = SPECS[name]["image"]
+    assert ":" in image and not image.endswith(":latest"), image
+    assert "build" not in SPECS[name]
+    for path, target in _repository_files(name):
+        assert path.exists(), f"{name}: {path} is mounted at {target} but does not exist"
+    assert all(mode == "ro" for source, _, mode in mounts(name) if source.startswith("./infra"))
+
+
+def test_nginx_is_the_proxy_the_api_trusts() -> None:
+    site = ROOT / "infra/nginx/sites-available/vault03"
+    files = {target: path for path, target in _repository_files("nginx")}
+    assert files["/etc/nginx/nginx.conf"] == ROOT / "infra/nginx/nginx.conf"
+    # The image's own default site is replaced, so only ours answers.
+    assert files["/etc/nginx/conf.d/default.conf"] == site
+    assert "include /etc/nginx/conf.d/*.conf;" in (ROOT / "infra/nginx/nginx.conf").read_text()
+    host_paths = {source: target for source, target, _ in mounts("nginx")}
+    assert host_paths["/var/log/nginx"] == "/var/log/nginx"  # the guide's log paths
+    assert host_paths["/etc/letsencrypt"] == "/etc/letsencrypt"
+    assert re.search(r"server api:8041;", site.read_text())
+    address = SPECS["nginx"]["networks"]["default"]["ipv4_address"]
+    [subnet] = [entry["subnet"] for entry in COMPOSE["networks"]["default"]["ipam"]["config"]]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet)
+    trusted = json.loads(compose_environment("api")["VAULT03_API_TRUSTED_PROXIES"])
+    assert trusted == [f"{address}/32"]
+    assert SPECS["nginx"]["depends_on"] == {"api": {"condition": "service_healthy"}}
+
+
+def test_prometheus_scrapes_compose_services_and_loads_the_rules() -> None:
+    files = {target: path for path, target in _repository_files("prometheus")}
+    config_path = files["/etc/prometheus/prometheus.yml"]
+    config = yaml.safe_load(config_path.read_text())
+    assert files["/etc/prometheus/rules"] == ROOT / "infra/prometheus/rules"
+    assert config["rule_files"] == ["rules/*.yml"]  # relative to /etc/prometheus
+    hosts = {
+        target.split(":")[0]
+        for job in config["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+    assert hosts - {"localhost"} <= set(RUNNING)
+    assert set(APP_SERVICES) <= hosts
+    [alerting] = config["alerting"]["alertmanagers"]
+    assert alerting["static_configs"][0]["targets"] == ["alertmanager:9093"]
+
+
+def test_alertmanager_reaches_the_notifier_with_mounted_secrets() -> None:
+    files = {target: path for path, target in _repository_files("alertmanager")}
+    config_text = files["/etc/alertmanager/alertmanager.yml"].read_text()
+    config = yaml.safe_load(config_text)
+    [webhook] = config["receivers"][0]["webhook_configs"]
+    host, port = webhook["url"].split("/")[2].split(":")
+    from vault03_notifier.settings import NotifierSettings
+
+    assert host == "notifier" and int(port) == NotifierSettings.model_fields["http_port"].default
+    assert SPECS["alertmanager"]["depends_on"] == {"notifier": {"condition": "service_healthy"}}
+    for secret in SPECS["alertmanager"]["secrets"]:
+        assert f"/run/secrets/{secret}" in config_text, secret
+    for name, spec in SPECS.items():
+        for secret in spec.get("secrets", []):
+            assert COMPOSE["secrets"][secret]["file"] == f"./secrets/{secret}", (name, secret)
+
+
+def test_grafana_is_provisioned_from_the_repository() -> None:
+    files = {target: path for path, target in _repository_files("grafana")}
+    assert files["/etc/grafana/provisioning"] == ROOT / "infra/grafana/provisioning"
+    assert files["/var/lib/grafana/dashboards"] == ROOT / "infra/grafana/dashboards"
+    environment = SPECS["grafana"]["environment"]
+    assert environment["GF_SECURITY_ADMIN_PASSWORD__FILE"] == "/run/secrets/grafana_admin_password"

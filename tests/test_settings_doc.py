@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -55,4 +56,6 @@ def test_example_values_load_as_written(service: str, monkeypatch: pytest.Monkey
     for name, field in service_fields(SERVICES[service]):
         expected = container_values(service).get(env_name(SERVICES[service], name, field))
         if expected is not None:
-            assert str(getattr(settings, name)) == expected
+            value = getattr(settings, name)
+            shown = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            assert shown == expected

@@ -152,8 +152,8 @@ def readme_section() -> str:
                 f"{_cell(fleet.get(variable, ''))} | {field.description} |"
             )
     lines.append(
-        f"| `{CONFIG_ENV}` | unset | unset | API only: a `config.yaml` whose values the "
-        "`VAULT03_API_*` variables override. |"
+        f"| `{CONFIG_ENV}` | unset | {_cell(fleet.get(CONFIG_ENV, ''))} | API only: a "
+        "`config.yaml` whose values the `VAULT03_API_*` variables override. |"
     )
     for service, settings in SERVICES.items():
         container = container_values(service)

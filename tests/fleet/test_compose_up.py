@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.support import IN_CI, free_port, wait_for
-from tests.support.compose import deployment_copy
+from tests.support.compose import deployment_copy, prepare_api_state
+
+# nginx needs certbot's certificates on the host and the monitoring services their secrets:
+# this test brings up the application and its broker.
+APPLICATION = ["nats", "api", "email", "sms", "postal", "notifier"]
 
 pytestmark = pytest.mark.fleet
 
@@ -41,10 +45,15 @@ def test_compose_fleet_starts_healthy_and_delivers(tmp_path: Path) -> None:
     from testcontainers.compose import DockerCompose
 
     project = deployment_copy(tmp_path / f"vault03-{uuid.uuid4().hex[:8]}")
+    prepare_api_state(project)
     port = free_port()
-    (project / ".env").write_text(f"API_PUBLISHED_PORT={port}\n")
-    compose = DockerCompose(project, compose_file_name="compose.yaml", build=True, wait=True)
-    # The README's one-time step: the api mounts the key volume read-only.
+    (project / ".env").write_text(
+        f"API_PUBLISHED_PORT={port}\nNOTIFIER_PUBLISHED_PORT={free_port()}\n"
+    )
+    compose = DockerCompose(
+        project, compose_file_name="compose.yaml", build=True, wait=True, services=APPLICATION
+    )
+    # The README's one-time step: the api mounts the key directory read-only.
     subprocess.run(
         [*compose.docker_compose_command(), "run", "--rm", "keys-init"],
         cwd=project,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,14 @@ SECRET = "monitor-secret"
 
 # A stand-in for the docker CLI (no Docker engine on the test machine): it answers
 # `docker compose ... ps -q SERVICE` and `docker inspect --format ... ID` from a table of
-# container states, and records every call.
+# container states, runs `docker compose ... run --rm --no-deps -T api COMMAND` as COMMAND
+# here (the api container's `vault03`), and records every call.
 DOCKER = """#!/usr/bin/env bash
 echo "$*" >>"$DOCKER_CALLS"
 if [ "$1" = compose ]; then
     shift 3
     if [ "$1" = ps ] && grep -q "^$3 " "$DOCKER_STATES"; then echo "container-$3"; fi
+    if [ "$1 $2 $3 $4 $5" = "run --rm --no-deps -T api" ]; then shift 5; exec "$@"; fi
 elif [ "$1" = inspect ]; then
     service=${@: -1}
     awk -v s="${service#container-}" '$1 == s {print $2}' "$DOCKER_STATES"
@@ -115,7 +118,11 @@ def test_the_alert_sender_is_refused_without_the_secret(tmp_path: Path) -> None:
 
 
 def run_check_service(
-    tmp_path: Path, receiver: AlertReceiver, states: str, health_url: str
+    tmp_path: Path,
+    receiver: AlertReceiver,
+    states: str,
+    health_url: str,
+    installation: dict[str, str] | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -131,8 +138,10 @@ def run_check_service(
         VAULT03_COMPOSE_DIR="/opt/vault03",
         DOCKER_STATES=str(tmp_path / "states"),
         DOCKER_CALLS=str(calls),
+        # The api container's installation (none by default: maintenance is off).
+        **(installation or {"VAULT03_API_DATA_DIR": str(tmp_path / "no-installation")}),
     )
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    env["PATH"] = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), env["PATH"]])
     result = subprocess.run(
         [str(SCRIPTS / "check-service.sh")], env=env, capture_output=True, text=True
     )
@@ -201,3 +210,41 @@ def test_check_service_alerts_restarts_and_reports_health(tmp_path: Path) -> Non
         "VaultServiceDown",
         "VaultServiceUnhealthy",
     ]
+
+
+def test_check_service_stands_down_while_maintenance_is_on(tmp_path: Path) -> None:
+    require_tool("curl")
+    installation = {
+        "VAULT03_API_DATA_DIR": str(tmp_path / "data"),
+        "VAULT03_API_KEYS_DIR": str(tmp_path / "keys"),
+        "VAULT03_API_BACKUP_DIR": str(tmp_path / "backup"),
+    }
+    vault03 = [str(Path(sys.executable).parent / "vault03"), "maintenance"]
+    env = {**os.environ, **installation}
+    switched = subprocess.run(
+        [*vault03, "on", "--emergency", "--duration", "30m", "--message", "Disk swap"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert switched.returncode == 0, switched.stderr
+    # The API and a worker stopped for the work, health unreachable: all on purpose.
+    states = ALL_HEALTHY.replace("api running/healthy", "api exited/none").replace(
+        "sms running/none", "sms exited/none"
+    )
+    closed = f"http://127.0.0.1:{free_port()}/api/health"
+    with AlertReceiver(SECRET) as receiver:
+        result, calls = run_check_service(tmp_path, receiver, states, closed, installation)
+        assert result.returncode == 0, result.stdout
+        assert result.stdout.startswith("OK: maintenance is on (window 1)")
+        assert receiver.accepted == [] and not [call for call in calls if " up " in call]
+        assert calls == [
+            "compose --project-directory /opt/vault03 run --rm --no-deps -T api "
+            "vault03 maintenance check"
+        ]
+        off = subprocess.run([*vault03, "off"], env=env, capture_output=True, text=True)
+        assert off.returncode == 0, off.stderr
+        result, calls = run_check_service(tmp_path, receiver, states, closed, installation)
+    assert result.returncode == 1
+    assert "CRITICAL: api is not running (exited/none), attempting restart" in result.stdout
+    assert "compose --project-directory /opt/vault03 up -d api" in calls

@@ -10,6 +10,7 @@ from vault03_api.audit.cli import audit
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.keys.cli import keys
+from vault03_api.maintenance.cli import maintenance
 from vault03_api.migrations import upgrade_database
 from vault03_api.ops import cli as ops_cli
 from vault03_api.settings import ApiSettings
@@ -37,6 +38,7 @@ main.add_command(keys)
 main.add_command(files)
 main.add_command(vaults)
 main.add_command(shares)
+main.add_command(maintenance)
 
 
 @main.command()

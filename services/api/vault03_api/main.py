@@ -25,10 +25,18 @@ from vault03_api.deliveries.status import StatusConsumer
 from vault03_api.errors import install_error_handlers
 from vault03_api.keyring import KeyRingError, KeyRingSource
 from vault03_api.keys.service import check_keys
+from vault03_api.maintenance.gate import MaintenanceGate
+from vault03_api.maintenance.page import install_maintenance_page
+from vault03_api.maintenance.router import router as maintenance_router
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.lock import hold_data_dir
-from vault03_api.ops.metrics import DeliveryCollector, HealthCollector, StorageCollector
+from vault03_api.ops.metrics import (
+    DeliveryCollector,
+    HealthCollector,
+    MaintenanceCollector,
+    StorageCollector,
+)
 from vault03_api.ops.router import router as ops_router
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.pages import install_portal_pages
@@ -77,6 +85,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         link = NatsLink(settings.nats_url)
         link.start()
         passwords = Passwords(settings)
+        maintenance = MaintenanceGate(engine, ttl_seconds=settings.maintenance_check_seconds)
         app.state.vault03 = AppState(
             settings=settings,
             engine=engine,
@@ -84,6 +93,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             keys=KeyRingSource(settings.keys_dir),
             passwords=passwords,
             blobs=blobs,
+            maintenance=maintenance,
         )
         relay = OutboxRelay(
             engine=engine,
@@ -95,6 +105,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             DeliveryCollector(engine),
             HealthCollector(engine=engine, link=link, settings=settings),
             StorageCollector(settings),
+            MaintenanceCollector(engine),
         ]
         for collector in collectors:
             REGISTRY.register(collector)
@@ -142,6 +153,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_portal_pages(app)
+    install_maintenance_page(app)
     # Requests and latency by route template (unmatched paths are not counted: no cardinality
     # blow-up from scanners); pure ASGI, so streamed uploads stay streamed.
     app.add_middleware(
@@ -161,6 +173,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(shares_router)
     app.include_router(portal_router)
     app.include_router(webhooks_router)
+    app.include_router(maintenance_router)
     return app
 
 
@@ -174,5 +187,7 @@ def main() -> None:
         port=settings.port,
         log_config=None,
         proxy_headers=True,
+        # One list for uvicorn's client address (access log) and for the audit's: nginx's.
+        forwarded_allow_ips=settings.trusted_proxies or None,
         timeout_graceful_shutdown=20,
     )

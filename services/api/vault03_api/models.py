@@ -16,6 +16,7 @@ from vault03_api.auth.models import (
 from vault03_api.customers.models import Customer
 from vault03_api.deliveries.models import Delivery
 from vault03_api.keys.models import KeyRotation, MasterKey
+from vault03_api.maintenance.models import MaintenanceWindow
 from vault03_api.shares.models import PortalSession, Share, ShareAccess, ShareDelivery
 from vault03_api.vaults import keyuse as _file_keys  # noqa: F401
 from vault03_api.vaults.models import StoredFile, Vault
@@ -28,6 +29,7 @@ __all__ = [
     "Delivery",
     "KeyRotation",
     "LoginThrottle",
+    "MaintenanceWindow",
     "MasterKey",
     "PortalSession",
     "RecoveryCode",

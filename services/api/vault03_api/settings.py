@@ -49,6 +49,8 @@ class ApiSettings(ServiceSettings):
     """How often the outbox relay looks for queued deliveries without a wake-up."""
     outbox_batch_size: int = 100
     """Deliveries the relay publishes per round."""
+    maintenance_check_seconds: float = Field(1.0, ge=0)
+    """How stale the API's view of maintenance switched on or off elsewhere may be (seconds)."""
 
     # Identity (docs/identity.md).
     session_idle_minutes: int = Field(30, ge=1)
@@ -62,7 +64,7 @@ class ApiSettings(ServiceSettings):
     totp_required_roles: list[str] = ["admin", "staff", "auditor"]
     """Roles that must enrol TOTP (admins always must)."""
     trusted_proxies: list[str] = []
-    """Reverse proxies whose X-Forwarded-For is believed, as CIDRs (e.g. ["127.0.0.1/32"])."""
+    """Reverse proxies whose X-Forwarded-For is believed, as CIDRs (empty: loopback only)."""
     login_account_max_failures: int = Field(5, ge=1)
     """Failed logins on one account within the window before it is locked."""
     login_ip_max_failures: int = Field(20, ge=1)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from vault03_api.auth.passwords import Passwords
 from vault03_api.auth.throttle import InFlight
 from vault03_api.keyring import KeyRing, KeyRingSource
+from vault03_api.maintenance.gate import MaintenanceGate
 from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
 from vault03_api.vaults.storage import BlobStore
@@ -22,6 +23,7 @@ class AppState:
     keys: KeyRingSource  # re-read when `vault03 keys rotate` adds a version
     passwords: Passwords  # argon2id on its own low-priority threads
     blobs: BlobStore
+    maintenance: MaintenanceGate  # is maintenance on? (flipped by another process, too)
     attempts: InFlight = field(default_factory=InFlight)  # login attempts being checked
 
     @property

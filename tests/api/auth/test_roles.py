@@ -85,6 +85,12 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/s/{token}/files/{file_id}"): PUBLIC,
     ("POST", "/s/{token}/files"): PUBLIC,
     ("POST", "/s/{token}/logout"): PUBLIC,
+    # maintenance: everyone sees the windows (a banner), admins schedule and switch
+    ("GET", "/api/maintenance"): ANY,
+    ("POST", "/api/maintenance/windows"): ADMIN,
+    ("DELETE", "/api/maintenance/windows/{window_id}"): ADMIN,
+    ("POST", "/api/maintenance/on"): ADMIN,
+    ("POST", "/api/maintenance/off"): ADMIN,
 }
 
 

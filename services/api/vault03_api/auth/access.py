@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ from vault03_api.auth.principal import Principal
 from vault03_api.auth.sessions import resolve_api_token, resolve_session
 from vault03_api.db import session_scope
 from vault03_api.deps import StateDep
+from vault03_api.maintenance.gate import ActiveMaintenance
 from vault03_api.settings import ApiSettings
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,13 @@ _ATTRIBUTE = "__vault03_access__"
 
 @dataclass(frozen=True)
 class Policy:
-    """Roles admitted, and the login stages a session may be in (only `full` by default)."""
+    """Roles admitted, the login stages a session may be in (only `full` by default), and
+    whether the route still answers everyone while maintenance is on (else only admins)."""
 
     roles: frozenset[Role] = frozenset()
     stages: frozenset[Stage] = frozenset({Stage.FULL})
     public: bool = False
+    during_maintenance: bool = False
 
 
 def access(*roles: Role, stages: Iterable[Stage] = (Stage.FULL,)) -> Callable[[F], F]:
@@ -63,6 +66,16 @@ def access(*roles: Role, stages: Iterable[Stage] = (Stage.FULL,)) -> Callable[[F
 def public(func: F) -> F:
     """Declare a route open without authentication (login, health, one-time links)."""
     setattr(func, _ATTRIBUTE, Policy(public=True))
+    return func
+
+
+def open_during_maintenance(func: F) -> F:
+    """Keep a route open to its usual callers while maintenance is on (login, health...);
+    put it above `@public` or `@access(...)`."""
+    policy: Policy | None = getattr(func, _ATTRIBUTE, None)
+    if policy is None:
+        raise TypeError(f"{func.__name__}: declare @public or @access(...) first")
+    setattr(func, _ATTRIBUTE, replace(policy, during_maintenance=True))
     return func
 
 
@@ -106,6 +119,11 @@ def _resolve(state: Any, bearer: str | None, cookie: str | None) -> Principal | 
     return None
 
 
+def _refuse_during(maintenance: ActiveMaintenance | None) -> None:
+    if maintenance is not None:
+        raise maintenance.refusal()
+
+
 async def authorize(request: Request, state: StateDep) -> Principal | None:
     """The one access check, run before every route (see main.create_app)."""
     settings = state.settings
@@ -119,15 +137,22 @@ async def authorize(request: Request, state: StateDep) -> Principal | None:
     if policy is None:
         log.error("route without an access policy refused", extra={"path": request.url.path})
         raise Forbidden("this route declares no access policy")
+    # While maintenance is on, only admins get past this point (see docs/operations.md).
+    maintenance = None if policy.during_maintenance else await state.maintenance.current()
     if policy.public:
+        _refuse_during(maintenance)
         return None
     bearer, cookie = _bearer(request), request.cookies.get(cookie_name(settings))
     if bearer is None and cookie is None:
+        _refuse_during(maintenance)
         raise NotAuthenticated()
     principal = await run_in_threadpool(_resolve, state, bearer, cookie)
     if principal is None:
+        _refuse_during(maintenance)
         raise NotAuthenticated()
     set_actor(principal.user_id)
+    if principal.role != Role.ADMIN:
+        _refuse_during(maintenance)
     _check_csrf(request, principal, settings)
     if principal.stage not in policy.stages:
         raise Forbidden("finish logging in first", detail={"stage": principal.stage.value})

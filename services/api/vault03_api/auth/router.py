@@ -14,6 +14,7 @@ from vault03_api.auth.access import (
     CurrentPrincipal,
     access,
     cookie_name,
+    open_during_maintenance,
     public,
 )
 from vault03_api.auth.exceptions import (
@@ -102,6 +103,7 @@ def _clear_cookie(response: Response, settings: ApiSettings) -> None:
     response_model=SessionOut,
     responses=error_responses(InvalidCredentials, TooManyAttempts),
 )
+@open_during_maintenance
 @public
 async def login(body: LoginIn, response: Response, state: StateDep) -> SessionOut:
     """Check email and password; the session may still need a second factor (see `stage`)."""
@@ -154,6 +156,7 @@ def _second_factor_result(
     response_model=SessionOut,
     responses=error_responses(InvalidCode, TooManyAttempts, *_AUTH_ERRORS),
 )
+@open_during_maintenance
 @access(*ALL_ROLES, stages=[Stage.TOTP])
 async def submit_totp(
     body: CodeIn, response: Response, principal: CurrentPrincipal, state: StateDep
@@ -180,6 +183,7 @@ async def submit_totp(
     response_model=SessionOut,
     responses=error_responses(InvalidCode, TooManyAttempts, *_AUTH_ERRORS),
 )
+@open_during_maintenance
 @access(*ALL_ROLES, stages=[Stage.TOTP])
 async def submit_recovery_code(
     body: CodeIn, response: Response, principal: CurrentPrincipal, state: StateDep
@@ -201,6 +205,7 @@ async def submit_recovery_code(
 
 
 @router.get("/me", response_model=SessionOut, responses=error_responses(*_AUTH_ERRORS))
+@open_during_maintenance
 @access(*ALL_ROLES, stages=ALL_STAGES)
 def me(principal: CurrentPrincipal, session: SessionDep) -> SessionOut:
     """The signed-in user, the login stage, and the CSRF token for writes."""
@@ -215,6 +220,7 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> SessionOut:
 @router.post(
     "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(*_AUTH_ERRORS)
 )
+@open_during_maintenance
 @access(*ALL_ROLES, stages=ALL_STAGES)
 def logout(principal: CurrentPrincipal, session: SessionDep, state: StateDep) -> Response:
     """End this session."""

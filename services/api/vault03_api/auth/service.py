@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from prometheus_client import Counter
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
@@ -42,6 +43,13 @@ from vault03_common.events import EmailPayload, TelegramPayload
 log = logging.getLogger(__name__)
 
 MAX_PASSWORD_LENGTH = 128
+
+# The VaultLoginFailuresBurst alert and the dashboard's login panel read this.
+LOGIN_FAILURES = Counter(
+    "vault03_login_failures",
+    "Failed staff login steps (password, second factor, recovery code, password re-check).",
+    ["step"],
+)
 
 
 def normalise_email(email: str) -> str:
@@ -142,6 +150,7 @@ def record_failure(
     event_name: str,
 ) -> None:
     """A failed login step: the user row (audited), or an audit entry for an unknown email."""
+    LOGIN_FAILURES.labels(step=event_name).inc()
     account_key = throttle.account_key(normalise_email(email))
     ip_key = throttle.ip_key(ip)
     newly = throttle.record_failure(

@@ -1,5 +1,5 @@
 """Metrics computed at scrape time, so they stay true whatever else is stuck: the outbox, the
-health checks, disk usage, and the age of the last good backup."""
+health checks, disk usage, the age of the last good backup, and maintenance."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from vault03_api.clock import utcnow
-from vault03_api.db import session_scope
+from vault03_api.db import read_only_connection, session_scope
 from vault03_api.deliveries.service import count_by_status, outbox_backlog
+from vault03_api.maintenance.service import active_window, scheduled_windows
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.backup import read_markers
 from vault03_api.ops.health import run_checks
@@ -96,3 +98,36 @@ class StorageCollector(Collector):
         for kind, moment in sorted(read_markers(self.settings.backup_dir).items()):
             last.add_metric([kind], moment.timestamp())
         yield last
+
+
+class MaintenanceCollector(Collector):
+    """Whether maintenance is on (alerts that a planned window explains stay quiet, see the
+    Prometheus rules), its announced end, and the next scheduled start."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        # A read-only transaction: a scrape never queues for the write lock.
+        with read_only_connection(self.engine) as connection, Session(bind=connection) as session:
+            running = active_window(session)
+            scheduled = scheduled_windows(session)
+        yield GaugeMetricFamily(
+            "vault03_maintenance_active",
+            "1 while maintenance is on (the API answers 503 to all but admins).",
+            value=0 if running is None else 1,
+        )
+        end = GaugeMetricFamily(
+            "vault03_maintenance_end_timestamp_seconds",
+            "Unix time the maintenance that is on was announced to end.",
+        )
+        if running is not None:
+            end.add_metric([], running.ends_at.timestamp())
+        yield end
+        upcoming = GaugeMetricFamily(
+            "vault03_maintenance_next_start_timestamp_seconds",
+            "Unix time the next scheduled maintenance window starts.",
+        )
+        if scheduled:
+            upcoming.add_metric([], scheduled[0].starts_at.timestamp())
+        yield upcoming
