@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import nats
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
@@ -32,6 +34,8 @@ STATUS_SUBJECT_PREFIX = "vault03.status"
 # dropped by JetStream when it carries the same Nats-Msg-Id within this window.
 DUPLICATE_WINDOW_SECONDS = 3600.0
 STATUS_CONSUMER = "api-status"
+# How long the second fetch of fetch_ready may wait for messages beyond the first.
+GREEDY_FETCH_SECONDS = 0.01
 
 
 def delivery_subject(channel: Channel) -> str:
@@ -158,3 +162,16 @@ async def pull_subscription(
     return await js.pull_subscribe(
         spec.subject, durable=spec.durable, stream=spec.stream, config=spec.config()
     )
+
+
+async def fetch_ready(
+    subscription: JetStreamContext.PullSubscription, limit: int, *, wait: float
+) -> list[Msg]:
+    """Up to `limit` messages: wait up to `wait` seconds for the first, then take at once what
+    is already there. (A plain fetch of N, once the first message came, waits for the other
+    N-1 until its timeout, which at a steady trickle holds every message back.)"""
+    messages = await subscription.fetch(1, timeout=wait)  # TimeoutError when nothing came
+    if limit > 1:
+        with contextlib.suppress(TimeoutError):
+            messages += await subscription.fetch(limit - 1, timeout=GREEDY_FETCH_SECONDS)
+    return messages

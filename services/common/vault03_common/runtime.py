@@ -35,6 +35,7 @@ from vault03_common.jetstream import (
     channel_consumer,
     connect,
     ensure_streams,
+    fetch_ready,
     pull_subscription,
     status_subject,
 )
@@ -228,20 +229,23 @@ class Worker:
                     await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 try:
-                    messages = await subscription.fetch(free, timeout=1)
+                    messages = await fetch_ready(subscription, free, wait=1)
                 except TimeoutError:
                     continue
                 except Exception as exc:  # disconnected: nats-py reconnects by itself
                     log.warning("fetch failed, retrying", extra={"error": repr(exc)})
                     await asyncio.sleep(1)
                     continue
-                for message in messages:
-                    task = asyncio.create_task(self._process_logged(message))
-                    in_hand.add(task)
-                    task.add_done_callback(in_hand.discard)
+                self._start(messages, in_hand)
         finally:
             if in_hand:  # drain: finish what is in hand before stopping
                 await asyncio.gather(*in_hand, return_exceptions=True)
+
+    def _start(self, messages: list[Msg], in_hand: set[asyncio.Task[None]]) -> None:
+        for message in messages:
+            task = asyncio.create_task(self._process_logged(message))
+            in_hand.add(task)
+            task.add_done_callback(in_hand.discard)
 
     async def _process_logged(self, message: Msg) -> None:
         try:

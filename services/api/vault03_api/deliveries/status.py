@@ -13,7 +13,12 @@ from vault03_api.db import session_scope
 from vault03_api.deliveries.service import record_status
 from vault03_api.nats_link import NatsLink
 from vault03_common.events import DeliveryStatusReported
-from vault03_common.jetstream import STATUS_CONSUMER_SPEC, cancel_requested, pull_subscription
+from vault03_common.jetstream import (
+    STATUS_CONSUMER_SPEC,
+    cancel_requested,
+    fetch_ready,
+    pull_subscription,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +45,7 @@ class StatusConsumer:
                 if cancel_requested():
                     raise asyncio.CancelledError
                 try:
-                    messages = await subscription.fetch(BATCH, timeout=1)
+                    messages = await fetch_ready(subscription, BATCH, wait=1)
                 except TimeoutError:
                     continue
                 except Exception as exc:
