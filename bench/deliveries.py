@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -104,6 +104,17 @@ def insert(engine: object, first: int, count: int) -> list[tuple[str, float]]:
     return [(delivery_id, committed) for delivery_id in ids]
 
 
+def relay_delays(engine: object, ids: set[str]) -> list[float]:
+    """Seconds from the insert to the relay recording the PubAck, per delivery."""
+    with session_scope(engine) as session:  # type: ignore[arg-type]
+        rows = session.exec(select(Delivery).where(col(Delivery.id).in_(ids))).all()
+        return [
+            (row.published_at - row.created_at).total_seconds()
+            for row in rows
+            if row.published_at is not None
+        ]
+
+
 def sent_count(engine: object) -> int:
     with session_scope(engine) as session:  # type: ignore[arg-type]
         statement = select(func.count()).where(Delivery.status == "sent")
@@ -160,6 +171,11 @@ async def pipeline(work: Path, nats_url: str, brevo_url: str) -> tuple[float, li
                     inserted[delivery_id] = at
                 await wait_sent(engine, 50 + THROUGHPUT_COUNT + total)
                 seen = (await fake.get("/_fake/requests")).json()["requests"]
+                relay = sorted(await asyncio.to_thread(relay_delays, engine, set(inserted)))
+                p50, p99 = (percentile(relay, q) * 1000 for q in (0.5, 0.99))
+                print(
+                    f"of which insert -> PubAck recorded (relay): p50={p50:.1f} ms p99={p99:.1f} ms"
+                )
             latencies = sorted(
                 request["at"] - inserted[request["body"]["headers"]["X-Mailin-custom"]]
                 for request in seen
