@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from vault03_api.devrun import nats_server_binary
+from vault03_api.devrun import nats_config, nats_server_binary
 
 T = TypeVar("T")
 
@@ -61,10 +61,7 @@ class NatsServer:
     def start(self) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         config = self.store_dir / "nats.conf"
-        config.write_text(
-            f"listen: 127.0.0.1:{self.port}\n"
-            f'jetstream {{\n  store_dir: "{self.store_dir}"\n  sync_interval: always\n}}\n'
-        )
+        config.write_text(nats_config(store_dir=self.store_dir, port=self.port))
         self.process = subprocess.Popen(
             [str(nats_server_binary()), "-c", str(config)],
             stdout=subprocess.DEVNULL,

@@ -24,11 +24,12 @@ def nats_server_binary() -> Path:
     return Path(found)
 
 
-def nats_config(*, store_dir: Path, port: int, monitor_port: int) -> str:
+def nats_config(*, store_dir: Path, port: int, monitor_port: int | None = None) -> str:
     """A JetStream server on loopback that syncs every write to disk before acknowledging."""
+    monitor = f"http: 127.0.0.1:{monitor_port}\n" if monitor_port is not None else ""
     return (
         f"listen: 127.0.0.1:{port}\n"
-        f"http: 127.0.0.1:{monitor_port}\n"
+        f"{monitor}"
         "jetstream {\n"
         f'  store_dir: "{store_dir}"\n'
         "  sync_interval: always\n"
