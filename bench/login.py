@@ -6,7 +6,9 @@ Runs a real API process (and a NATS server) on loopback with a throwaway data di
 
 from __future__ import annotations
 
-import asyncio
+import http.client
+import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -16,19 +18,24 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from argon2 import PasswordHasher
 
 from vault03_api.auth.passwords import lower_priority, make_hasher
 from vault03_api.devrun import nats_config, nats_server_binary
 from vault03_api.settings import ApiSettings
 
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+    from multiprocessing.synchronize import Event as EventType
+
 PASSWORD = "benchmark password 1234"  # noqa: S105
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CORES = os.cpu_count() or 1
 CONCURRENCY = 4 * CORES
 HEALTH_SAMPLES_IDLE = 300
+HEALTH_INTERVAL = 0.01  # seconds between health probes
 
 
 def email(index: int) -> str:
@@ -76,55 +83,75 @@ def p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98]
 
 
-async def health_latencies(
-    client: httpx.AsyncClient, *, count: int | None, stop: asyncio.Event
-) -> list[float]:
+def post_login(connection: http.client.HTTPConnection, index: int) -> None:
+    body = json.dumps({"email": email(index), "password": PASSWORD})
+    connection.request("POST", "/api/auth/login", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    text = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"login failed: {response.status} {text!r}")
+
+
+def health_latencies(port: int, *, count: int | None, stop: threading.Event) -> list[float]:
+    """GET /api/health every HEALTH_INTERVAL on one keep-alive connection, timing each."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     samples: list[float] = []
     while not stop.is_set() and (count is None or len(samples) < count):
         started = time.perf_counter()
-        response = await client.get("/api/health")
+        connection.request("GET", "/api/health")
+        response = connection.getresponse()
+        response.read()
         samples.append(time.perf_counter() - started)
-        assert response.status_code in (200, 503)
-        await asyncio.sleep(0.01)
+        assert response.status in (200, 503)
+        time.sleep(HEALTH_INTERVAL)
     return samples
 
 
-async def login_storm(client: httpx.AsyncClient, stop: asyncio.Event) -> int:
-    done = 0
+def login_storm(port: int, stop: EventType, done: Synchronized[int]) -> None:
+    """CONCURRENCY clients logging in back to back until `stop` (runs in its own process)."""
+    counts = [0] * CONCURRENCY
 
-    async def one_client(email: str) -> None:
-        nonlocal done
+    def one_client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while not stop.is_set():
-            response = await client.post(
-                "/api/auth/login", json={"email": email, "password": PASSWORD}
-            )
-            if response.status_code != 200:
-                raise RuntimeError(f"login failed: {response.status_code} {response.text}")
+            post_login(connection, index)
             if not stop.is_set():
-                done += 1
+                counts[index] += 1
 
-    await asyncio.gather(*(one_client(email(i)) for i in range(CONCURRENCY)))
-    return done
+    clients = [threading.Thread(target=one_client, args=(i,)) for i in range(CONCURRENCY)]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    done.value = sum(counts)
 
 
-async def measure(url: str) -> tuple[float, float, float]:
-    limits = httpx.Limits(max_connections=CONCURRENCY + 4)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        for i in range(CONCURRENCY):  # warm up
-            await client.post("/api/auth/login", json={"email": email(i), "password": PASSWORD})
-        never = asyncio.Event()
-        idle = await health_latencies(client, count=HEALTH_SAMPLES_IDLE, stop=never)
-        stop = asyncio.Event()
-        storm = asyncio.create_task(login_storm(client, stop))
-        busy_task = asyncio.create_task(health_latencies(client, count=None, stop=stop))
-        await asyncio.sleep(1.0)  # reach saturation before counting
-        started = time.monotonic()
-        await asyncio.sleep(SECONDS)
-        stop.set()
-        logins = await storm
-        elapsed = time.monotonic() - started + 1.0
-        busy = await busy_task
-        return logins / elapsed, p99(idle), p99(busy)
+def measure(port: int) -> tuple[float, float, float]:
+    for i in range(CONCURRENCY):  # warm up
+        post_login(http.client.HTTPConnection("127.0.0.1", port, timeout=60), i)
+    idle = health_latencies(port, count=HEALTH_SAMPLES_IDLE, stop=threading.Event())
+    # The storm's clients run in a process of their own: their work must not delay the
+    # health probe's reading of its answers (it would count as the API's latency).
+    stop, done = multiprocessing.Event(), multiprocessing.Value("i", 0)
+    storm = multiprocessing.Process(target=login_storm, args=(port, stop, done))
+    storm.start()
+    time.sleep(1.0)  # reach saturation before counting
+    probe_stop = threading.Event()
+    busy: list[float] = []
+    probe = threading.Thread(
+        target=lambda: busy.extend(health_latencies(port, count=None, stop=probe_stop))
+    )
+    started = time.monotonic()
+    probe.start()
+    time.sleep(SECONDS)
+    stop.set()
+    probe_stop.set()
+    storm.join()
+    probe.join()
+    if storm.exitcode != 0:
+        raise SystemExit("the login storm failed (see above)")
+    elapsed = time.monotonic() - started + 1.0
+    return done.value / elapsed, p99(idle), p99(busy)
 
 
 def main() -> None:
@@ -185,7 +212,7 @@ def main() -> None:
         )
         try:
             wait_for_port(api_port, timeout=60)
-            login_rate, idle_p99, busy_p99 = asyncio.run(measure(f"http://127.0.0.1:{api_port}"))
+            login_rate, idle_p99, busy_p99 = measure(api_port)
         finally:
             api.terminate()
             api.wait(timeout=60)

@@ -13,7 +13,9 @@ from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on the
+# thread pool, a thread hop per request for a dictionary lookup.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.vault03
     return state
 
@@ -27,7 +29,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
         yield session
 
 
-def get_settings(state: StateDep) -> ApiSettings:
+async def get_settings(state: StateDep) -> ApiSettings:
     return state.settings
 
 

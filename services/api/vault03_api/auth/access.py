@@ -161,7 +161,7 @@ async def authorize(request: Request, state: StateDep) -> Principal | None:
     return principal
 
 
-def current_principal(
+async def current_principal(
     principal: Annotated[Principal | None, Depends(authorize)],
 ) -> Principal:
     """The authenticated caller of a non-public route."""
