@@ -162,7 +162,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         prefix="vault03_http",
         group_paths=True,
         filter_unhandled_paths=True,
-        skip_paths=["/metrics"],
+        # Probed every few seconds by Docker, nginx and monitoring: counting those is noise.
+        skip_paths=["/metrics", "/api/health"],
     )
     app.include_router(ops_router)
     app.include_router(auth_router)

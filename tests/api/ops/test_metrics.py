@@ -36,6 +36,7 @@ def test_the_api_exports_health_disk_backup_age_and_requests(
     api.start()
     try:
         httpx.get(f"{api.url}/api/health", timeout=10)
+        assert httpx.get(f"{api.url}/api/audit", timeout=10).status_code == 401
         httpx.get(f"{api.url}/no/such/route/1234", timeout=10)
         found = samples(api.url)
         assert found[("vault03_api_healthy", ())] == 1
@@ -45,17 +46,19 @@ def test_the_api_exports_health_disk_backup_age_and_requests(
         )
         used = found[("vault03_disk_used_bytes", (("volume", "data"),))]
         assert 0 < used < found[("vault03_disk_size_bytes", (("volume", "data"),))]
-        health = (
+        audit = (
             "vault03_http_requests_total",
             (
                 ("app_name", "api"),
                 ("method", "GET"),
-                ("path", "/api/health"),
-                ("status_code", "200"),
+                ("path", "/api/audit"),
+                ("status_code", "401"),
             ),
         )
-        assert found[health] >= 1
+        assert found[audit] == 1
+        # Neither scanners' paths nor the health probes (Docker, nginx, monitoring) are counted.
         assert not [key for key in found if "/no/such/route" in str(key)]
+        assert not [key for key in found if "/api/health" in str(key)]
         # Health is re-checked at each scrape: NATS going away shows without any /api/health call.
         nats_server.stop()
         wait_for(
