@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import pysqlite3.dbapi2 as sqlite
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.support import NatsServer, wait_for
 from vault03_api.main import create_app
+from vault03_api.ops.health import DatabaseProbe
 from vault03_api.settings import ApiSettings
 
 
@@ -72,3 +75,39 @@ def test_errors_are_json(client: TestClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found", "detail": None}
+
+
+def test_a_database_behind_the_codes_migrations_is_named(
+    client: TestClient, api_settings: ApiSettings
+) -> None:
+    # Written by another process (as `sqlite3` from the operations guide would): health's own
+    # connection must see it at the next check, not a view cached from before.
+    connection = sqlite.connect(str(api_settings.database_path), timeout=10)
+    with connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    connection.close()
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["migrations"]
+    assert "database at 0001" in response.json()["checks"]["migrations"]["detail"]
+
+
+def test_a_replaced_database_file_is_read_afresh(tmp_path: Path) -> None:
+    database = tmp_path / "data.db"
+    for revision in ("first", "second"):
+        staged = tmp_path / f"{revision}.db"
+        connection = sqlite.connect(str(staged))
+        with connection:
+            connection.execute("CREATE TABLE alembic_version (version_num TEXT)")
+            connection.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+        connection.close()
+    probe = DatabaseProbe(database)
+    try:
+        with pytest.raises(sqlite.Error):
+            probe.revision()  # no file yet
+        (tmp_path / "first.db").rename(database)
+        assert probe.revision() == "first"
+        (tmp_path / "second.db").rename(database)  # a restore puts another file in place
+        assert probe.revision() == "second"
+    finally:
+        probe.close()

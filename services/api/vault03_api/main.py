@@ -30,6 +30,7 @@ from vault03_api.maintenance.page import install_maintenance_page
 from vault03_api.maintenance.router import router as maintenance_router
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
+from vault03_api.ops.health import DatabaseProbe
 from vault03_api.ops.lock import hold_data_dir
 from vault03_api.ops.metrics import (
     DeliveryCollector,
@@ -86,6 +87,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         link.start()
         passwords = Passwords(settings)
         maintenance = MaintenanceGate(engine, ttl_seconds=settings.maintenance_check_seconds)
+        health_probe = DatabaseProbe(settings.database_path)
         app.state.vault03 = AppState(
             settings=settings,
             engine=engine,
@@ -94,6 +96,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             passwords=passwords,
             blobs=blobs,
             maintenance=maintenance,
+            health_probe=health_probe,
         )
         relay = OutboxRelay(
             engine=engine,
@@ -103,7 +106,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         )
         collectors = [
             DeliveryCollector(engine),
-            HealthCollector(engine=engine, link=link, settings=settings),
+            HealthCollector(probe=health_probe, link=link, settings=settings),
             StorageCollector(settings),
             MaintenanceCollector(engine),
         ]
@@ -131,6 +134,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             relay.close()
             passwords.close()
+            health_probe.close()
             for collector in collectors:
                 REGISTRY.unregister(collector)
             await link.close()

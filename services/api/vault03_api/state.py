@@ -11,6 +11,7 @@ from vault03_api.auth.throttle import InFlight
 from vault03_api.keyring import KeyRing, KeyRingSource
 from vault03_api.maintenance.gate import MaintenanceGate
 from vault03_api.nats_link import NatsLink
+from vault03_api.ops.health import DatabaseProbe
 from vault03_api.settings import ApiSettings
 from vault03_api.vaults.storage import BlobStore
 
@@ -24,6 +25,7 @@ class AppState:
     passwords: Passwords  # argon2id on its own low-priority threads
     blobs: BlobStore
     maintenance: MaintenanceGate  # is maintenance on? (flipped by another process, too)
+    health_probe: DatabaseProbe  # the health checks' own read-only connection
     attempts: InFlight = field(default_factory=InFlight)  # login attempts being checked
 
     @property

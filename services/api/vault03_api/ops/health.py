@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import Engine
+import pysqlite3.dbapi2 as sqlite
 
-from vault03_api.db import read_only_connection
 from vault03_api.migrations import head_revision
 from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
+
+# A WAL reader waits only in rare moments (recovery after a crash); never hold the loop long.
+PROBE_BUSY_TIMEOUT_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -22,19 +26,81 @@ class Check:
         return {"status": "ok" if self.ok else "fail", "detail": self.detail}
 
 
-def check_database(engine: Engine) -> tuple[Check, Check]:
-    """Readable, and at the code's migration head: one read on one connection answers both."""
+class DatabaseProbe:
+    """The health checks' own read-only connection, reopened whenever the files change.
+
+    Health runs on the event loop: two point reads on a connection nobody else uses cost
+    microseconds, less than a thread hop, and a thread hop is what queues behind a login storm.
+    The pool is never touched here, so the loop cannot wait for a connection. A connection
+    kept open could read a replaced or broken file through its cached view, so it is reopened
+    when the database or its WAL is not the same file, or not the same size and age, as when
+    it was opened (a checkpoint counts: a cheap reopen now and then).
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self._files = (database, database.with_name(f"{database.name}-wal"))
+        self._connection: sqlite.Connection | None = None
+        self._opened_on: tuple[tuple[int, int, int, int], ...] = ()
+        self._lock = threading.Lock()  # a metrics scrape reads it from another thread
+
+    def revision(self) -> str | None:
+        """The database's migration revision (None before the first migration)."""
+        with self._lock:
+            try:
+                connection = self._current()
+                found = connection.execute(
+                    "SELECT name FROM sqlite_master WHERE name = 'alembic_version'"
+                ).fetchone()
+                if found is None:
+                    return None
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            except (sqlite.Error, OSError):
+                self._close()
+                raise
+            return None if row is None else str(row[0])
+
+    def _identity(self) -> tuple[tuple[int, int, int, int], ...]:
+        return tuple(_file_identity(path) for path in self._files)
+
+    def _current(self) -> sqlite.Connection:
+        identity = self._identity()
+        if self._connection is not None and identity == self._opened_on:
+            return self._connection
+        self._close()
+        self._connection = sqlite.connect(
+            f"{self.database.as_uri()}?mode=ro",
+            uri=True,
+            timeout=PROBE_BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        self._opened_on = identity
+        return self._connection
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+
+def _file_identity(path: Path) -> tuple[int, int, int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (0, 0, 0, 0)  # no WAL while no connection is open; the database itself must be
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def check_database(probe: DatabaseProbe) -> tuple[Check, Check]:
+    """Readable, and at the code's migration head: one read answers both."""
     head = head_revision()
     try:
-        with read_only_connection(engine) as connection:
-            found = connection.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE name = 'alembic_version'"
-            ).first()
-            current = (
-                connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-                if found is not None
-                else None
-            )
+        current = probe.revision()
     except Exception as exc:
         failure = f"database unreadable: {type(exc).__name__}"
         return Check(False, failure), Check(False, f"revision unknown: {type(exc).__name__}")
@@ -60,9 +126,9 @@ def check_nats(link: NatsLink, settings: ApiSettings) -> Check:
     return Check(False, f"unreachable for {down:.0f}s")
 
 
-def run_checks(*, engine: Engine, link: NatsLink, settings: ApiSettings) -> dict[str, Check]:
+def run_checks(*, probe: DatabaseProbe, link: NatsLink, settings: ApiSettings) -> dict[str, Check]:
     """Every check by name (also run at each metrics scrape, see ops.metrics)."""
-    database, migrations = check_database(engine)
+    database, migrations = check_database(probe)
     return {
         "database": database,
         "migrations": migrations,

@@ -17,7 +17,7 @@ from vault03_api.deliveries.service import count_by_status, outbox_backlog
 from vault03_api.maintenance.service import active_window, scheduled_windows
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.backup import read_markers
-from vault03_api.ops.health import run_checks
+from vault03_api.ops.health import DatabaseProbe, run_checks
 from vault03_api.settings import ApiSettings
 
 
@@ -48,13 +48,13 @@ class DeliveryCollector(Collector):
 class HealthCollector(Collector):
     """The /api/health checks, run at every scrape (not only when someone asks /api/health)."""
 
-    def __init__(self, *, engine: Engine, link: NatsLink, settings: ApiSettings) -> None:
-        self.engine = engine
+    def __init__(self, *, probe: DatabaseProbe, link: NatsLink, settings: ApiSettings) -> None:
+        self.probe = probe
         self.link = link
         self.settings = settings
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        checks = run_checks(engine=self.engine, link=self.link, settings=self.settings)
+        checks = run_checks(probe=self.probe, link=self.link, settings=self.settings)
         by_check = GaugeMetricFamily(
             "vault03_api_health_check_ok", "1 when a health check passes.", labels=["check"]
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -48,9 +46,7 @@ class HealthOut(BaseModel):
 async def health(state: StateDep) -> JSONResponse:
     """200 when every check passes (also during maintenance, reported in `maintenance`),
     503 naming the failing checks otherwise."""
-    checks = await asyncio.to_thread(
-        run_checks, engine=state.engine, link=state.nats, settings=state.settings
-    )
+    checks = run_checks(probe=state.health_probe, link=state.nats, settings=state.settings)
     maintenance = await state.maintenance.current()
     healthy = all(check.ok for check in checks.values())
     failing = [name for name, check in checks.items() if not check.ok]
