@@ -195,6 +195,21 @@ def start(args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Pope
         )
 
 
+def fsync_latencies(directory: Path, count: int = 200) -> list[float]:
+    """Seconds per fsync of a 4 KiB append in `directory` (every commit here waits for one)."""
+    probe = directory / "fsync-probe"
+    samples = []
+    with open(probe, "wb") as handle:
+        for _ in range(count):
+            handle.write(b"x" * 4096)
+            handle.flush()
+            started = time.perf_counter()
+            os.fsync(handle.fileno())
+            samples.append(time.perf_counter() - started)
+    probe.unlink()
+    return sorted(samples)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     return values[min(len(values) - 1, int(fraction * len(values)))]
 
@@ -202,6 +217,7 @@ def percentile(values: list[float], fraction: float) -> float:
 async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vault03-bench-") as tmp:
         work = Path(tmp)
+        fsyncs = fsync_latencies(work)
         nats = NatsServer(work / "nats")
         nats.start()
         port = free_port()
@@ -233,6 +249,10 @@ async def main() -> None:
     print(
         f"fake Brevo answer delay: {FAKE_LATENCY * 1000:.0f} ms; concurrency {CONCURRENCY}, "
         f"{CONNECTIONS} connections"
+    )
+    print(
+        f"fsync on this disk (context: SQLite and JetStream wait for it at each commit): "
+        f"p50={percentile(fsyncs, 0.5) * 1000:.2f} ms p99={percentile(fsyncs, 0.99) * 1000:.2f} ms"
     )
     print(f"reference (bare httpx, {THROUGHPUT_COUNT} requests): {reference:.0f} requests/s")
     print(
