@@ -31,6 +31,7 @@ from vault03_api.maintenance.router import router as maintenance_router
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.health import DatabaseProbe
+from vault03_api.ops.housekeeping import housekeeping_forever
 from vault03_api.ops.lock import hold_data_dir
 from vault03_api.ops.metrics import (
     DeliveryCollector,
@@ -45,7 +46,7 @@ from vault03_api.shares.portal_router import router as portal_router
 from vault03_api.shares.router import router as shares_router
 from vault03_api.state import AppState
 from vault03_api.users.router import router as users_router
-from vault03_api.vaults.maintenance import purge_forever, sweep_orphans
+from vault03_api.vaults.maintenance import sweep_orphans
 from vault03_api.vaults.router import router as vaults_router
 from vault03_api.vaults.storage import BlobStore
 from vault03_api.webhooks.router import router as webhooks_router
@@ -116,13 +117,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(StatusConsumer(engine=engine, link=link).run(), name="status"),
             asyncio.create_task(
-                purge_forever(
-                    engine,
-                    blobs,
-                    retention_days=settings.vault_retention_days,
-                    interval_seconds=settings.purge_interval_minutes * 60,
-                ),
-                name="purge",
+                housekeeping_forever(engine, blobs, settings=settings), name="housekeeping"
             ),
         ]
         log.info("api started", extra={"version": __version__, "port": settings.port})

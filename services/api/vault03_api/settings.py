@@ -98,7 +98,7 @@ class ApiSettings(ServiceSettings):
     vault_retention_days: int = Field(30, ge=0)
     """Days a deleted vault or file is kept before its blobs are purged."""
     purge_interval_minutes: int = Field(60, ge=1)
-    """How often the API purges blobs whose retention has passed."""
+    """How often the API purges blobs whose retention has passed, and dead sessions."""
 
     # Shares and the customer portal (docs/shares.md).
     share_default_days: int = Field(14, ge=1)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlmodel import select
+
 from tests.support.identity import CSRF, PASSWORD, Harness
+from vault03_api.auth.models import AuthSession
+from vault03_api.ops.housekeeping import purge_sessions
 
 ADMIN = "admin@example.org"
 STAFF = "staff@example.org"
@@ -227,3 +233,25 @@ def test_production_refuses_insecure_cookie(tmp_path) -> None:  # type: ignore[n
 
     with pytest.raises(ValidationError, match="session_cookie_secure"):
         make_settings(tmp_path, environment="production", session_cookie_secure=False)
+
+
+def test_housekeeping_drops_idle_and_expired_sessions_only(harness: Harness) -> None:
+    other = "other@example.org"
+    harness.create_user(STAFF)
+    other_id = harness.create_user(other)
+    harness.login(STAFF)
+    with harness.db() as session:
+        before = len(session.exec(select(AuthSession)).all())
+    harness.clock.advance(minutes=31)  # STAFF's sessions are idle past the 30 minutes now
+    harness.client.cookies.clear()
+    harness.login(other)
+    engine = harness.state.engine
+    assert purge_sessions(engine, idle=timedelta(minutes=30)) == before
+    assert purge_sessions(engine, idle=timedelta(minutes=30)) == 0
+    with harness.db() as session:
+        remaining = session.exec(select(AuthSession)).all()
+    assert remaining
+    assert {row.user_id for row in remaining} == {other_id}
+    assert harness.client.get("/api/auth/me").status_code == 200  # the live one still works
+    harness.clock.advance(hours=13)  # past the absolute limit, whatever the activity
+    assert purge_sessions(engine, idle=timedelta(days=1)) == len(remaining)

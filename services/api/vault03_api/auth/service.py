@@ -25,7 +25,7 @@ from vault03_api.auth.models import (
     UserToken,
     new_security_stamp,
 )
-from vault03_api.auth.sessions import IssuedSession, issue_session, purge_dead_sessions
+from vault03_api.auth.sessions import IssuedSession, issue_session
 from vault03_api.auth.tokens import (
     API_TOKEN_PREFIX,
     RECOVERY_CODE_COUNT,
@@ -242,7 +242,6 @@ def finish_login(
     if new_hash is not None:
         user.password_hash = new_hash  # parameters were raised since this hash was made
         note(session, user, "password_rehashed")
-    purge_dead_sessions(session, user=user, now=now)
     stage = Stage.TOTP if user.two_factor_enabled else next_stage(user, settings)
     return _start_session(
         session, user=user, stage=stage, settings=settings, ip=ip, user_agent=user_agent, now=now

@@ -73,15 +73,18 @@ def issue_session(
     return IssuedSession(token, row, user)
 
 
-def purge_dead_sessions(session: Session, *, user: User, now: datetime) -> None:
-    """Housekeeping: drop a user's sessions that can no longer be used (not an audited change)."""
-    session.execute(
+def purge_dead_sessions(session: Session, *, now: datetime, idle: timedelta) -> int:
+    """Housekeeping: drop sessions past their absolute or idle limit (not an audited change).
+
+    Run periodically (ops.housekeeping), not at each login. Sessions outlived by a change of
+    their user's credentials are refused at once (the fingerprint) and go at their expiry.
+    """
+    result = session.execute(
         delete(AuthSession).where(
-            col(AuthSession.user_id) == user.id,
-            (col(AuthSession.expires_at) <= now)
-            | (col(AuthSession.user_fingerprint) != fingerprint(user)),
+            (col(AuthSession.expires_at) <= now) | (col(AuthSession.last_seen_at) <= now - idle)
         )
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _usable(user: User) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -40,15 +39,3 @@ def purge_once(engine: Engine, blobs: BlobStore, *, retention_days: int) -> int:
     if file_ids:
         log.info("purged deleted files", extra={"count": len(file_ids)})
     return len(file_ids)
-
-
-async def purge_forever(
-    engine: Engine, blobs: BlobStore, *, retention_days: int, interval_seconds: float
-) -> None:
-    """Run the purge now and then every interval, for the life of the API."""
-    while True:
-        try:
-            await asyncio.to_thread(purge_once, engine, blobs, retention_days=retention_days)
-        except Exception:
-            log.exception("purge of deleted files failed; retrying at the next interval")
-        await asyncio.sleep(interval_seconds)
