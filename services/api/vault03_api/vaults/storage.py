@@ -9,6 +9,7 @@ both at start-up.
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import logging
 import os
@@ -31,6 +32,9 @@ from vault03_api.vaults.crypto import (
 )
 
 log = logging.getLogger(__name__)
+
+# Chunks read and authenticated ahead of the one being sent (each is CHUNK_SIZE of memory).
+READ_AHEAD_CHUNKS = 3
 
 PARTIAL_DIR = ".partial"
 BLOB_SUFFIX = ".blob"
@@ -287,20 +291,22 @@ async def _stream(
     start: int,
     stop: int,
 ) -> AsyncIterator[bytes]:
+    ahead: collections.deque[asyncio.Future[bytes]] = collections.deque()
     try:
         chunk, index = head, first
+        requested = first + 1
         while index < end:
-            following = (
-                loop.run_in_executor(None, reader.read_chunk, index + 1)
-                if index + 1 < end
-                else None
-            )
+            while requested < end and len(ahead) < READ_AHEAD_CHUNKS:
+                ahead.append(loop.run_in_executor(None, reader.read_chunk, requested))
+                requested += 1
             yield _cut(chunk, index * reader.chunk_size, start, stop)
-            if following is None:
+            if not ahead:
                 break
-            chunk, index = await following, index + 1
+            chunk, index = await ahead.popleft(), index + 1
     finally:
-        reader.close()
+        for pending in ahead:
+            pending.cancel()
+        reader.close()  # a read still running then fails on the closed blob, unseen
 
 
 class BlobStore:
