@@ -19,6 +19,7 @@ import uvicorn
 
 from tests.support import NatsServer, free_port, port_open, wait_for
 from tests.support.api_process import ApiProcess
+from tests.support.live_shares import staff_api_token
 from tests.support.nginx import NGINX_DIR, Nginx
 from tests.support.tools import require_tool
 
@@ -211,7 +212,8 @@ class StreamRecorder:
 def test_a_large_upload_streams_through_without_temporary_files(tmp_path: Path) -> None:
     """What this proves: nginx forwards the body while the client is still sending it (the
     upstream sees bytes before the last chunk leaves the client) and writes no temporary
-    file. The API's own upload route arrives with the files domain (issue 5)."""
+    file. Only a recording upstream can tell when the first bytes arrive; the API's own
+    files routes behind the site are the next test."""
     chunk, chunks = os.urandom(1 << 20), 200  # 200 MiB, larger than any buffer in the path
     with StreamRecorder() as recorder:
         nginx = Nginx(
@@ -279,3 +281,78 @@ def test_gzip_settings_follow_the_guide() -> None:
         "open_file_cache_errors on;",
     ):
         assert line in conf
+
+
+@pytest.mark.fleet
+def test_a_large_file_goes_up_and_down_through_the_site_to_the_files_routes(
+    tmp_path: Path, api: ApiProcess
+) -> None:
+    """The real routes behind the real site: 300 MiB up (over the API's chunk and nginx's
+    buffer sizes many times), stored whole; the same bytes back; nothing spooled to disk
+    (nginx says so at the warn level, which the site's error log is raised to here)."""
+    logs = tmp_path / "nginx" / "logs"
+    proxy = Nginx(
+        tmp_path / "nginx",
+        binary=require_tool("nginx"),
+        upstream=f"127.0.0.1:{api.port}",
+        site_changes={
+            f"error_log {logs}/vault03-error.log;": f"error_log {logs}/vault03-error.log warn;"
+        },
+    )
+    proxy.start()
+    token = staff_api_token(api.root / "data" / "data.db")
+    headers = {"Authorization": f"Bearer {token}"}
+    chunk, chunks = os.urandom(1 << 20), 300
+    expected = hashlib.sha256(chunk * chunks).hexdigest()
+    try:
+        exchanged = _exchange_large_file(proxy, headers, chunk, chunks)
+    finally:
+        proxy.stop()
+    assert exchanged == (len(chunk) * chunks, expected)
+    assert "temporary file" not in proxy.error_log()
+
+
+def _exchange_large_file(
+    proxy: Nginx, headers: dict[str, str], chunk: bytes, chunks: int
+) -> tuple[int, str]:
+    """Upload `chunk` x `chunks` as a file of a new vault, download it: (size, sha256) back."""
+    expected = hashlib.sha256(chunk * chunks).hexdigest()
+
+    def body() -> Iterator[bytes]:
+        for _ in range(chunks):
+            yield chunk
+
+    with client(proxy) as http:
+        customer = http.post(
+            "/api/customers",
+            json={
+                "name": "Large Files Ltd",
+                "email": "large@example.org",
+                "preferred_channel": "email",
+            },
+            headers=headers,
+        )
+        assert customer.status_code == 201, customer.text
+        vault = http.post(
+            f"/api/customers/{customer.json()['id']}/vaults",
+            json={"name": "archive"},
+            headers=headers,
+        )
+        assert vault.status_code == 201, vault.text
+        stored = http.put(
+            f"/api/vaults/{vault.json()['id']}/files/archive.bin",
+            content=body(),
+            headers={**headers, "Content-Type": "application/octet-stream"},
+        )
+        assert stored.status_code in (200, 201), stored.text
+        assert stored.json()["size"] == len(chunk) * chunks
+        assert stored.json()["sha256"] == expected
+        digest, received = hashlib.sha256(), 0
+        with http.stream(
+            "GET", f"/api/files/{stored.json()['id']}/content", headers=headers
+        ) as download:
+            assert download.status_code == 200
+            for part in download.iter_bytes():
+                digest.update(part)
+                received += len(part)
+    return received, digest.hexdigest()
