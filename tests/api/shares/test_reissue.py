@@ -5,9 +5,11 @@ ones (and open portal sessions) die, the new ones open the same files, still dec
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import Session
 
 from tests.support.identity import Harness
 from tests.support.shares import (
@@ -23,6 +25,9 @@ from tests.support.shares import (
 from vault03_api.cli import main as vault03
 from vault03_api.keyring import key_versions
 from vault03_api.keys.service import rotate
+from vault03_api.shares import service
+from vault03_api.shares.cli import JOURNAL_NAME
+from vault03_api.shares.models import Share
 
 
 def cli_env(harness: Harness) -> dict[str, str]:
@@ -93,3 +98,38 @@ def test_reissue_after_rotation(harness: Harness, command: list[str]) -> None:
         assert got.status_code == 200 and got.content == data  # decrypts under key version 2
     reissued = harness.audit(entity_type="shares", event="reissued")
     assert sorted(int(entry["entity_id"]) for entry in reissued) == [by_post.id, by_sms.id]
+
+
+def test_an_interrupted_reissue_resumes_without_sending_twice(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = staff(harness)
+    vault_id, _ = vault_with_files(harness, headers, {"note.txt": b"hello"})
+    shared = [create_share(harness, headers, vault_id) for _ in range(3)]
+    sent_before = {s.id: len(share_messages(harness, s.id)) for s in shared}
+    really_reissue = service.reissue
+    attempts: list[int] = []
+
+    def cut_off_at_the_second(session: Session, **kwargs: Any) -> Share | None:
+        attempts.append(kwargs["share_id"])
+        if len(attempts) == 2:
+            raise RuntimeError("the machine went down")
+        return really_reissue(session, **kwargs)
+
+    monkeypatch.setattr(service, "reissue", cut_off_at_the_second)
+    command = ["shares", "reissue", "--all"]
+    interrupted = CliRunner().invoke(vault03, command, env=cli_env(harness))
+    assert interrupted.exit_code != 0
+    journal = harness.state.settings.data_dir / JOURNAL_NAME
+    assert journal.read_text().split() == [str(attempts[0])]
+
+    monkeypatch.setattr(service, "reissue", really_reissue)
+    result = CliRunner().invoke(vault03, command, env=cli_env(harness), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "resuming an interrupted re-issue: 1 share(s)" in result.output
+    assert "re-issued 3 share(s)" in result.output
+    assert not journal.exists()
+    for share in shared:  # one new code and one new link each, nobody twice
+        assert len(share_messages(harness, share.id)) - sent_before[share.id] == 2
+    reissued = harness.audit(entity_type="shares", event="reissued")
+    assert sorted(int(entry["entity_id"]) for entry in reissued) == sorted(s.id for s in shared)

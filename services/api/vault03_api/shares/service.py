@@ -7,7 +7,7 @@ at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -404,13 +404,17 @@ def reissue_all(
     settings: ApiSettings,
     hash_code: Callable[[str], str],
     progress: Callable[[Share], None] | None = None,
+    skip: Collection[int] = (),
 ) -> int:
-    """Re-issue every share whose link still works, one transaction each (a code is hashed
-    before its transaction, so the write lock is never held for argon2). Returns how many."""
+    """Re-issue every share whose link still works, except those in `skip`, one transaction
+    each (a code is hashed before its transaction, so the write lock is never held for
+    argon2); `progress` hears of each after its commit. Returns how many."""
     with session_scope(engine) as session:
         share_ids = reissuable_share_ids(session, now=clock.utcnow())
     done = 0
     for share_id in share_ids:
+        if share_id in skip:
+            continue
         plain = new_access_code()
         code = NewCode(plain, hash_code(plain))
         with session_scope(engine) as session:
