@@ -305,7 +305,7 @@ def test_a_large_file_goes_up_and_down_through_the_site_to_the_files_routes(
     chunk, chunks = os.urandom(1 << 20), 300
     expected = hashlib.sha256(chunk * chunks).hexdigest()
     try:
-        exchanged = _exchange_large_file(proxy, headers, chunk, chunks)
+        exchanged = _exchange_large_file(proxy, headers, chunk, chunks, expected=expected)
     finally:
         proxy.stop()
     assert exchanged == (len(chunk) * chunks, expected)
@@ -313,10 +313,10 @@ def test_a_large_file_goes_up_and_down_through_the_site_to_the_files_routes(
 
 
 def _exchange_large_file(
-    proxy: Nginx, headers: dict[str, str], chunk: bytes, chunks: int
+    proxy: Nginx, headers: dict[str, str], chunk: bytes, chunks: int, *, expected: str
 ) -> tuple[int, str]:
-    """Upload `chunk` x `chunks` as a file of a new vault, download it: (size, sha256) back."""
-    expected = hashlib.sha256(chunk * chunks).hexdigest()
+    """Upload `chunk` x `chunks` (SHA-256 `expected`) as a file of a new vault, download it:
+    (size, sha256) back."""
 
     def body() -> Iterator[bytes]:
         for _ in range(chunks):

@@ -99,6 +99,16 @@ class Harness:
             self.created[email] = secret
             return user.id
 
+    def cli_env(self) -> dict[str, str]:
+        """The environment that points the `vault03` command at this API's directories."""
+        settings = self.state.settings
+        return {
+            "VAULT03_API_DATA_DIR": str(settings.data_dir),
+            "VAULT03_API_KEYS_DIR": str(settings.keys_dir),
+            "VAULT03_API_BACKUP_DIR": str(settings.backup_dir),
+            "VAULT03_API_PUBLIC_URL": settings.public_url,
+        }
+
     def code(self, email: str, *, steps: int = 0) -> str:
         secret = self.created[email]
         assert secret is not None

@@ -72,7 +72,7 @@ def test_rotate_then_retire(harness: Harness) -> None:
             retire(session, keys_dir=keys_dir, version=2)
         retire(session, keys_dir=keys_dir, version=1)
     result = CliRunner().invoke(
-        vault03, ["keys", "retire", "1"], env=cli_env(harness), catch_exceptions=False
+        vault03, ["keys", "retire", "1"], env=harness.cli_env(), catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
     assert key_versions(keys_dir) == [2]
@@ -94,7 +94,7 @@ def test_retire_refused_while_in_use(harness: Harness) -> None:
     (keys_dir / "kek-0002.key").write_bytes(os.urandom(32))  # a newer version nobody uses yet
     with harness.db() as session, pytest.raises(KeyRefused, match="2 file data keys"):
         retire(session, keys_dir=keys_dir, version=1)
-    result = CliRunner().invoke(vault03, ["keys", "retire", "1"], env=cli_env(harness))
+    result = CliRunner().invoke(vault03, ["keys", "retire", "1"], env=harness.cli_env())
     assert result.exit_code != 0
     assert "still protects" in result.output
     assert key_versions(keys_dir) == [1, 2]
@@ -125,18 +125,9 @@ def test_interrupted_rotation_resumes(harness: Harness) -> None:
     assert downloads_match(harness, staff, contents)
 
 
-def cli_env(harness: Harness) -> dict[str, str]:
-    settings = harness.state.settings
-    return {
-        "VAULT03_API_DATA_DIR": str(settings.data_dir),
-        "VAULT03_API_KEYS_DIR": str(settings.keys_dir),
-        "VAULT03_API_BACKUP_DIR": str(settings.backup_dir),
-    }
-
-
 def test_rotation_killed_mid_way_resumes(harness: Harness) -> None:
     staff, contents = fill(harness, 8)
-    env = {**os.environ, **cli_env(harness)}
+    env = {**os.environ, **harness.cli_env()}
     command = [str(Path(sys.executable).parent / "vault03"), "keys", "rotate", "--batch-size", "1"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -147,7 +138,7 @@ def test_rotation_killed_mid_way_resumes(harness: Harness) -> None:
     with harness.db() as session:
         rotation = session.exec(select(KeyRotation)).one()
         assert rotation.status == "running"
-    status_out = CliRunner().invoke(vault03, ["keys", "status"], env=cli_env(harness))
+    status_out = CliRunner().invoke(vault03, ["keys", "status"], env=harness.cli_env())
     assert "interrupted" in status_out.output
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

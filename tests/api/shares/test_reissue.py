@@ -30,17 +30,6 @@ from vault03_api.shares.cli import JOURNAL_NAME
 from vault03_api.shares.models import Share
 
 
-def cli_env(harness: Harness) -> dict[str, str]:
-    settings = harness.state.settings
-    return {
-        "VAULT03_API_DATA_DIR": str(settings.data_dir),
-        "VAULT03_API_KEYS_DIR": str(settings.keys_dir),
-        "VAULT03_API_BACKUP_DIR": str(settings.backup_dir),
-        "VAULT03_API_PUBLIC_URL": settings.public_url,
-        # The CLI hashes codes with the same (minimum) argon2 policy as the API.
-    }
-
-
 def renewed(harness: Harness, shared: Shared) -> Shared:
     token, code = latest_token(harness, shared.id), latest_code(harness, shared.id)
     return Shared(shared.id, shared.vault_id, token, code, shared.body)
@@ -72,7 +61,7 @@ def test_reissue_after_rotation(harness: Harness, command: list[str]) -> None:
 
     if command[0] == "shares":
         rotate(harness.state.engine, keys_dir=harness.state.settings.keys_dir)
-    result = CliRunner().invoke(vault03, command, env=cli_env(harness), catch_exceptions=False)
+    result = CliRunner().invoke(vault03, command, env=harness.cli_env(), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "re-issued 2 share(s)" in result.output
     assert key_versions(harness.state.settings.keys_dir) == [1, 2]
@@ -118,13 +107,13 @@ def test_an_interrupted_reissue_resumes_without_sending_twice(
 
     monkeypatch.setattr(service, "reissue", cut_off_at_the_second)
     command = ["shares", "reissue", "--all"]
-    interrupted = CliRunner().invoke(vault03, command, env=cli_env(harness))
+    interrupted = CliRunner().invoke(vault03, command, env=harness.cli_env())
     assert interrupted.exit_code != 0
     journal = harness.state.settings.data_dir / JOURNAL_NAME
     assert journal.read_text().split() == [str(attempts[0])]
 
     monkeypatch.setattr(service, "reissue", really_reissue)
-    result = CliRunner().invoke(vault03, command, env=cli_env(harness), catch_exceptions=False)
+    result = CliRunner().invoke(vault03, command, env=harness.cli_env(), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "resuming an interrupted re-issue: 1 share(s)" in result.output
     assert "re-issued 3 share(s)" in result.output

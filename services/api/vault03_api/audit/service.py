@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -14,6 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from vault03_api.audit.models import AuditLog
 from vault03_api.audit.schemas import AuditEntryOut, AuditFilter
+from vault03_api.csvtext import BATCH_ROWS, csv_text
 from vault03_api.db import session_scope
 
 CSV_COLUMNS = (
@@ -31,7 +30,6 @@ CSV_COLUMNS = (
     "prev_hash",
     "hash",
 )
-_CSV_BATCH = 500
 
 
 def _filtered(where: AuditFilter) -> SelectOfScalar[AuditLog]:
@@ -72,26 +70,18 @@ def entry_out(row: AuditLog) -> AuditEntryOut:
 
 def csv_rows(engine: Engine, *, where: AuditFilter) -> Iterator[str]:
     """The matching entries as CSV text, header first, newest first, read in batches."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    return csv_text(CSV_COLUMNS, _csv_batches(engine, where=where))
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
+def _csv_batches(engine: Engine, *, where: AuditFilter) -> Iterator[list[list[Any]]]:
     before_id: int | None = None
     while True:
         with session_scope(engine) as session:
-            rows = search(session, where=where, limit=_CSV_BATCH, before_id=before_id)
+            rows = search(session, where=where, limit=BATCH_ROWS, before_id=before_id)
             values = [[_csv_value(getattr(row, column)) for column in CSV_COLUMNS] for row in rows]
         if not values:
             return
-        writer.writerows(values)
-        yield flush()
+        yield values
         before_id = values[-1][0]
 
 

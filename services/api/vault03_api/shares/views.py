@@ -3,14 +3,14 @@ and a customer's timeline (shares, deliveries, documents received)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from vault03_api.csvtext import BATCH_ROWS, csv_text
 from vault03_api.db import session_scope
 from vault03_api.deliveries.models import Delivery
 from vault03_api.shares import service
@@ -18,7 +18,6 @@ from vault03_api.shares.models import Permission, Share, ShareAccess, ShareDeliv
 from vault03_api.shares.schemas import AccessOut, DeliveryOut, ShareOut, TimelineEntry
 
 CSV_COLUMNS = ("id", "at", "event", "outcome", "ip", "user_agent", "file_id", "file_name")
-_CSV_BATCH = 500
 
 
 def delivery_out(link: ShareDelivery, delivery: Delivery) -> DeliveryOut:
@@ -74,29 +73,20 @@ def access_out(row: ShareAccess) -> AccessOut:
 
 def access_csv(engine: Engine, *, share_id: int) -> Iterator[str]:
     """The share's access log as CSV, newest first, read in batches."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    return csv_text(CSV_COLUMNS, _access_batches(engine, share_id=share_id))
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
+def _access_batches(engine: Engine, *, share_id: int) -> Iterator[list[list[Any]]]:
     before_id: int | None = None
     while True:
         with session_scope(engine) as session:
             rows = service.access_log(
-                session, share_id=share_id, limit=_CSV_BATCH, before_id=before_id
+                session, share_id=share_id, limit=BATCH_ROWS, before_id=before_id
             )
         if not rows:
             return
-        for row in rows:
-            values = access_out(row).model_dump()
-            writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
-        yield flush()
+        dumped = [access_out(row).model_dump() for row in rows]
+        yield [["" if values[c] is None else values[c] for c in CSV_COLUMNS] for values in dumped]
         before_id = rows[-1].id
 
 
