@@ -57,7 +57,12 @@ def test_unreadable_database_is_named(client: TestClient, api_settings: ApiSetti
     database = api_settings.database_path
     for sidecar in (database.with_name("data.db-wal"), database.with_name("data.db-shm")):
         sidecar.unlink(missing_ok=True)
-    database.write_bytes(b"this is not a database" * 500)
+    # Swapped in whole: a file truncated then rewritten in place would, for an instant, be
+    # the empty file SQLite accepts as a new database, and the API's background tasks
+    # reconnect all the time.
+    garbage = database.with_name("garbage.db")
+    garbage.write_bytes(b"this is not a database" * 500)
+    garbage.replace(database)
     response = client.get("/api/health")
     assert response.status_code == 503
     assert "database" in response.json()["failing"]
