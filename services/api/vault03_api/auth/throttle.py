@@ -14,8 +14,10 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlmodel import Session
+from sqlalchemy import Connection, bindparam
+from sqlmodel import Session, col, select
 
 from vault03_api.auth.models import LoginThrottle
 from vault03_api.settings import ApiSettings
@@ -64,8 +66,19 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
+class ThrottleState(Protocol):
+    """A login_throttles row: an ORM object, or a plain row read by `reserve`."""
+
+    @property
+    def failures(self) -> int: ...
+    @property
+    def window_started_at(self) -> datetime: ...
+    @property
+    def locked_until(self) -> datetime | None: ...
+
+
 def _current(
-    row: LoginThrottle | None, limits: Limits, now: datetime
+    row: ThrottleState | None, limits: Limits, now: datetime
 ) -> tuple[int, datetime | None]:
     """(failures that count, locked until) after a timed release or a quiet window."""
     if row is None:
@@ -100,17 +113,29 @@ class InFlight:
                     del self._counts[key]
 
 
+# Every login reads these before hashing: a prebuilt Core query, no ORM objects (see
+# service.begin_login).
+_THROTTLE_ROWS = select(
+    col(LoginThrottle.key),
+    col(LoginThrottle.failures),
+    col(LoginThrottle.window_started_at),
+    col(LoginThrottle.locked_until),
+).where(col(LoginThrottle.key).in_(bindparam("keys", expanding=True)))
+
+
 def reserve(
-    session: Session,
+    connection: Connection,
     *,
     checks: tuple[tuple[str, Limits], ...],
     in_flight: InFlight,
     now: datetime,
 ) -> Refusal | None:
     """Refuse while a key is locked; else reserve an attempt on every key (read-only)."""
+    found = connection.execute(_THROTTLE_ROWS, {"keys": [key for key, _ in checks]})
+    rows: dict[str, ThrottleState] = {row.key: row for row in found}
     budgets = {}
     for key, limits in checks:
-        failures, locked = _current(session.get(LoginThrottle, key), limits, now)
+        failures, locked = _current(rows.get(key), limits, now)
         if locked is not None:
             return Refusal(key, _seconds(locked - now))
         budgets[key] = limits.max_failures - failures

@@ -33,15 +33,17 @@ class DatabaseProbe:
     microseconds, less than a thread hop, and a thread hop is what queues behind a login storm.
     The pool is never touched here, so the loop cannot wait for a connection. A connection
     kept open could read a replaced or broken file through its cached view, so it is reopened
-    when the database or its WAL is not the same file, or not the same size and age, as when
-    it was opened (a checkpoint counts: a cheap reopen now and then).
+    when the database is not the same file, or not the same size and age, as when it was
+    opened (a checkpoint counts: a cheap reopen now and then), or its WAL is not the same
+    file. The WAL's size and age change with every commit, and committed changes are seen by
+    the next read anyway: reopening for them would reopen at every check under load.
     """
 
     def __init__(self, database: Path) -> None:
         self.database = database
         self._files = (database, database.with_name(f"{database.name}-wal"))
         self._connection: sqlite.Connection | None = None
-        self._opened_on: tuple[tuple[int, int, int, int], ...] = ()
+        self._opened_on: tuple[tuple[int, ...], ...] = ()
         self._lock = threading.Lock()  # a metrics scrape reads it from another thread
 
     def revision(self) -> str | None:
@@ -60,8 +62,9 @@ class DatabaseProbe:
                 raise
             return None if row is None else str(row[0])
 
-    def _identity(self) -> tuple[tuple[int, int, int, int], ...]:
-        return tuple(_file_identity(path) for path in self._files)
+    def _identity(self) -> tuple[tuple[int, ...], ...]:
+        database, wal = (_file_identity(path) for path in self._files)
+        return database, wal[:2]
 
     def _current(self) -> sqlite.Connection:
         identity = self._identity()
