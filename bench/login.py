@@ -6,6 +6,7 @@ Runs a real API process (and a NATS server) on loopback with a throwaway data di
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import multiprocessing
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,31 +134,33 @@ def login_storm(port: int, stop: EventType, done: Synchronized[int]) -> None:
     done.value = sum(counts)
 
 
-def storm_rate(port: int, *, seconds: float) -> float:
-    """Logins per second with CONCURRENCY clients (in their own process) for `seconds`."""
+@contextlib.contextmanager
+def login_storm_running(port: int) -> Iterator[Synchronized[int]]:
+    """A login storm in its own process while the block runs; yields its login count."""
     stop, done = multiprocessing.Event(), multiprocessing.Value("i", 0)
     storm = multiprocessing.Process(target=login_storm, args=(port, stop, done))
     storm.start()
-    time.sleep(seconds)
-    stop.set()
-    storm.join()
+    try:
+        yield done
+    finally:
+        stop.set()
+        storm.join()
     if storm.exitcode != 0:
         raise SystemExit("the login storm failed (see above)")
-    return done.value / seconds
+
+
+def storm_rate(port: int, *, seconds: float) -> float:
+    """Logins per second at saturation, counted over `seconds`."""
+    with login_storm_running(port) as done:
+        time.sleep(seconds)
+    return float(done.value) / seconds
 
 
 def storm_health(port: int, *, seconds: float) -> list[float]:
-    """Health latencies while a login storm runs (counted from saturation on)."""
-    stop, done = multiprocessing.Event(), multiprocessing.Value("i", 0)
-    storm = multiprocessing.Process(target=login_storm, args=(port, stop, done))
-    storm.start()
-    time.sleep(1.0)  # reach saturation before probing
-    busy = health_latencies(port, seconds=seconds, stop=threading.Event())
-    stop.set()
-    storm.join()
-    if storm.exitcode != 0:
-        raise SystemExit("the login storm failed (see above)")
-    return busy
+    """Health latencies while a login storm runs (probed from saturation on)."""
+    with login_storm_running(port):
+        time.sleep(1.0)  # reach saturation before probing
+        return health_latencies(port, seconds=seconds, stop=threading.Event())
 
 
 def measure(port: int) -> tuple[float, list[float], list[float]]:
