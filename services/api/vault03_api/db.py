@@ -61,6 +61,13 @@ def read_only_connection(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def read_only_session(engine: Engine) -> Iterator[Session]:
+    """An ORM session on a read-only connection (its transaction ends when the block does)."""
+    with read_only_connection(engine) as connection, Session(bind=connection) as session:
+        yield session
+
+
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block succeeds and rolls back when it raises."""
     with Session(engine, expire_on_commit=False) as session:

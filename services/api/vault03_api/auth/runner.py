@@ -10,9 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from vault03_api.db import read_only_connection, session_scope
+from vault03_api.db import read_only_session, session_scope
 
 T = TypeVar("T")
 
@@ -31,9 +30,8 @@ def run_sync(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
 
 def read_sync(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run `fn` in a read-only transaction (it neither waits for nor holds the write lock)."""
-    with read_only_connection(engine) as connection, Session(bind=connection) as session:
+    with read_only_session(engine) as session:
         result: T = fn(session, **kwargs)
-        session.rollback()
     return result
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from vault03_api.db import read_only_connection, session_scope
+from vault03_api.db import read_only_session, session_scope
 from vault03_api.deliveries.service import (
     OUTBOX_DIRTY,
     delivery_event,
@@ -98,7 +98,7 @@ class OutboxRelay:
 
     def _load_batch(self) -> list[DeliveryRequested]:
         # A plain read: it need not queue behind the writers for the write lock.
-        with read_only_connection(self.engine) as connection, Session(bind=connection) as session:
+        with read_only_session(self.engine) as session:
             return [delivery_event(d) for d in queued_deliveries(session, limit=self.batch_size)]
 
     async def _publish(self, event: DeliveryRequested) -> None:

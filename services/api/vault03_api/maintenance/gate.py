@@ -16,7 +16,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from vault03_api import clock
-from vault03_api.db import read_only_connection
+from vault03_api.db import read_only_session
 from vault03_api.maintenance.exceptions import UnderMaintenance
 from vault03_api.maintenance.models import MaintenanceWindow
 from vault03_api.maintenance.service import active_window, retry_after
@@ -65,7 +65,7 @@ class ActiveMaintenance:
 
 def read_active(engine: Engine) -> ActiveMaintenance | None:
     """The window that is on, read without taking the write lock."""
-    with read_only_connection(engine) as connection, Session(bind=connection) as session:
+    with read_only_session(engine) as session:
         window = active_window(session)
         return None if window is None else ActiveMaintenance.of(window)
 

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from vault03_api.clock import utcnow
-from vault03_api.db import read_only_connection, session_scope
+from vault03_api.db import read_only_session, session_scope
 from vault03_api.deliveries.service import count_by_status, outbox_backlog
 from vault03_api.maintenance.service import active_window, scheduled_windows
 from vault03_api.nats_link import NatsLink
@@ -109,7 +108,7 @@ class MaintenanceCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         # A read-only transaction: a scrape never queues for the write lock.
-        with read_only_connection(self.engine) as connection, Session(bind=connection) as session:
+        with read_only_session(self.engine) as session:
             running = active_window(session)
             scheduled = scheduled_windows(session)
         yield GaugeMetricFamily(
