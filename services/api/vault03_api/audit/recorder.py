@@ -96,13 +96,15 @@ def record_event(
     write_entries(session.connection(), [entry])
 
 
+_LAST_ENTRY = text("SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1")
+_APPEND = insert(AuditLog)
+
+
 def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
     """Append entries to the chain; the caller's write transaction keeps the chain linear."""
     if not entries:
         return
-    last = connection.execute(
-        text("SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1")
-    ).first()
+    last = connection.execute(_LAST_ENTRY).first()
     next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     context = current()
     changed_at = clock.utcnow()
@@ -126,7 +128,7 @@ def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
         row["changed_at"] = changed_at
         rows.append(row)
         next_id += 1
-    connection.execute(insert(AuditLog), rows)
+    connection.execute(_APPEND, rows)
 
 
 def _json_safe(value: Any) -> Any:
