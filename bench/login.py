@@ -6,6 +6,7 @@ Runs a real API process (and a NATS server) on loopback with a throwaway data di
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import uvloop
 from argon2 import PasswordHasher
 
 from vault03_api.auth.passwords import lower_priority, make_hasher
@@ -115,23 +117,48 @@ def health_latencies(port: int, *, seconds: float | None, stop: threading.Event)
     return samples
 
 
-def login_storm(port: int, stop: EventType, done: Synchronized[int]) -> None:
-    """CONCURRENCY clients logging in back to back until `stop` (runs in its own process)."""
-    counts = [0] * CONCURRENCY
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """(status, body) of one HTTP/1.1 response with a Content-Length (what the API sends)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    length = 0
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    return int(status_line.split(" ", 2)[1]), await reader.readexactly(length)
 
-    def one_client(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+async def _storm_clients(port: int, stop: EventType) -> int:
+    """CONCURRENCY keep-alive connections logging in back to back until `stop`."""
+
+    async def one_client(index: int) -> int:
+        body = json.dumps({"email": email(index), "password": PASSWORD}).encode()
+        request = (
+            f"POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        count = 0
         while not stop.is_set():
-            post_login(connection, index)
+            writer.write(request)
+            status, text = await _read_response(reader)
+            if status != 200:
+                raise RuntimeError(f"login failed: {status} {text!r}")
             if not stop.is_set():
-                counts[index] += 1
+                count += 1
+        writer.close()
+        return count
 
-    clients = [threading.Thread(target=one_client, args=(i,)) for i in range(CONCURRENCY)]
-    for client in clients:
-        client.start()
-    for client in clients:
-        client.join()
-    done.value = sum(counts)
+    counts = await asyncio.gather(*(one_client(i) for i in range(CONCURRENCY)))
+    return sum(counts)
+
+
+def login_storm(port: int, stop: EventType, done: Synchronized[int]) -> None:
+    """The storm's process: one uvloop event loop, so the load generator takes little of the
+    cores it shares with the API (0.15 ms of CPU per login; a thread per client with
+    http.client took 0.35 ms)."""
+    done.value = uvloop.run(_storm_clients(port, stop))
 
 
 @contextlib.contextmanager
