@@ -116,3 +116,22 @@ def test_a_replaced_database_file_is_read_afresh(tmp_path: Path) -> None:
         assert probe.revision() == "second"
     finally:
         probe.close()
+
+
+def test_the_probe_sees_the_first_migration_without_a_new_file(tmp_path: Path) -> None:
+    database = tmp_path / "data.db"
+    writer = sqlite.connect(str(database), isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE other (id INTEGER)")
+    probe = DatabaseProbe(database)
+    try:
+        assert probe.revision() is None  # not migrated yet
+        with writer:
+            writer.execute("CREATE TABLE alembic_version (version_num TEXT)")
+            writer.execute("INSERT INTO alembic_version VALUES ('0001')")
+        assert probe.revision() == "0001"
+        writer.execute("UPDATE alembic_version SET version_num = '0002'")
+        assert probe.revision() == "0002"
+    finally:
+        probe.close()
+        writer.close()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -178,6 +179,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     return app
 
 
+# The event loop shares the GIL with the threads that run logins' transactions. Each time the
+# loop lets go of it (every SQLite call of a health check, every wait for the network) one of
+# them may take it, and the loop waits until that thread lets go or the switch interval ends.
+# bench/login.py, health p99 during a login storm: 4.0-4.9 ms at 0.2 ms, 4.7-5.3 ms at the
+# default 5 ms; logins/s the same.
+GIL_SWITCH_INTERVAL_SECONDS = 0.0002
+
+
 def main() -> None:
     """Run the API with uvicorn on the configured address (port 8041 by default)."""
     settings = ApiSettings()
@@ -188,6 +197,7 @@ def main() -> None:
     # in a login storm, bench/login.py).
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
     uvicorn.run(
         app,
         host=settings.host,

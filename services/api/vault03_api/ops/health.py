@@ -44,6 +44,11 @@ class DatabaseProbe:
         self._files = (database, database.with_name(f"{database.name}-wal"))
         self._connection: sqlite.Connection | None = None
         self._opened_on: tuple[tuple[int, ...], ...] = ()
+        # Seen the alembic_version table on this connection: migrations create it once, so
+        # only a new file (which reopens the connection) can lack it. Skipping the lookup
+        # halves the statements per check, and each one lets go of the GIL several times:
+        # under a login storm a transaction thread may take it every time.
+        self._versioned = False
         self._lock = threading.Lock()  # a metrics scrape reads it from another thread
 
     def revision(self) -> str | None:
@@ -51,11 +56,13 @@ class DatabaseProbe:
         with self._lock:
             try:
                 connection = self._current()
-                found = connection.execute(
-                    "SELECT name FROM sqlite_master WHERE name = 'alembic_version'"
-                ).fetchone()
-                if found is None:
-                    return None
+                if not self._versioned:
+                    found = connection.execute(
+                        "SELECT name FROM sqlite_master WHERE name = 'alembic_version'"
+                    ).fetchone()
+                    if found is None:
+                        return None
+                    self._versioned = True
                 row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             except (sqlite.Error, OSError):
                 self._close()
@@ -85,6 +92,7 @@ class DatabaseProbe:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        self._versioned = False
 
     def close(self) -> None:
         with self._lock:
