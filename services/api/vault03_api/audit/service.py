@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from vault03_api.audit.models import AuditLog
 from vault03_api.audit.schemas import AuditEntryOut, AuditFilter
 from vault03_api.csvtext import BATCH_ROWS, csv_text
-from vault03_api.db import session_scope
+from vault03_api.db import read_only_session
 
 CSV_COLUMNS = (
     "id",
@@ -76,7 +76,7 @@ def csv_rows(engine: Engine, *, where: AuditFilter) -> Iterator[str]:
 def _csv_batches(engine: Engine, *, where: AuditFilter) -> Iterator[list[list[Any]]]:
     before_id: int | None = None
     while True:
-        with session_scope(engine) as session:
+        with read_only_session(engine) as session:
             rows = search(session, where=where, limit=BATCH_ROWS, before_id=before_id)
             values = [[_csv_value(getattr(row, column)) for column in CSV_COLUMNS] for row in rows]
         if not values:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from vault03_api.csvtext import BATCH_ROWS, csv_text
-from vault03_api.db import session_scope
+from vault03_api.db import read_only_session
 from vault03_api.deliveries.models import Delivery
 from vault03_api.shares import service
 from vault03_api.shares.models import Permission, Share, ShareAccess, ShareDelivery
@@ -79,7 +79,7 @@ def access_csv(engine: Engine, *, share_id: int) -> Iterator[str]:
 def _access_batches(engine: Engine, *, share_id: int) -> Iterator[list[list[Any]]]:
     before_id: int | None = None
     while True:
-        with session_scope(engine) as session:
+        with read_only_session(engine) as session:
             rows = service.access_log(
                 session, share_id=share_id, limit=BATCH_ROWS, before_id=before_id
             )
