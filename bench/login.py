@@ -92,8 +92,12 @@ def spread(samples: list[float]) -> str:
     return " / ".join(f"{cuts[i] * 1000:.1f}" for i in (49, 89, 98))
 
 
+def login_body(index: int) -> bytes:
+    return json.dumps({"email": email(index), "password": PASSWORD}).encode()
+
+
 def post_login(connection: http.client.HTTPConnection, index: int) -> None:
-    body = json.dumps({"email": email(index), "password": PASSWORD})
+    body = login_body(index)
     connection.request("POST", "/api/auth/login", body, {"Content-Type": "application/json"})
     response = connection.getresponse()
     text = response.read()
@@ -101,12 +105,12 @@ def post_login(connection: http.client.HTTPConnection, index: int) -> None:
         raise RuntimeError(f"login failed: {response.status} {text!r}")
 
 
-def health_latencies(port: int, *, seconds: float | None, stop: threading.Event) -> list[float]:
-    """GET /api/health every HEALTH_INTERVAL on one keep-alive connection, timing each."""
+def health_latencies(port: int, *, seconds: float) -> list[float]:
+    """GET /api/health every HEALTH_INTERVAL for `seconds` on one keep-alive connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     samples: list[float] = []
-    deadline = None if seconds is None else time.monotonic() + seconds
-    while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         started = time.perf_counter()
         connection.request("GET", "/api/health")
         response = connection.getresponse()
@@ -133,7 +137,7 @@ async def _storm_clients(port: int, stop: EventType) -> int:
     """CONCURRENCY keep-alive connections logging in back to back until `stop`."""
 
     async def one_client(index: int) -> int:
-        body = json.dumps({"email": email(index), "password": PASSWORD}).encode()
+        body = login_body(index)
         request = (
             f"POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -187,7 +191,7 @@ def storm_health(port: int, *, seconds: float) -> list[float]:
     """Health latencies while a login storm runs (probed from saturation on)."""
     with login_storm_running(port):
         time.sleep(1.0)  # reach saturation before probing
-        return health_latencies(port, seconds=seconds, stop=threading.Event())
+        return health_latencies(port, seconds=seconds)
 
 
 def measure(port: int) -> tuple[float, list[float], list[float]]:
@@ -201,10 +205,10 @@ def measure(port: int) -> tuple[float, list[float], list[float]]:
         post_login(http.client.HTTPConnection("127.0.0.1", port, timeout=60), i)
     # Idle is sampled as long as the storm, half before and half after it: a p99 of a few
     # hundred samples moves with one hiccup of the machine.
-    idle = health_latencies(port, seconds=SECONDS / 2, stop=threading.Event())
+    idle = health_latencies(port, seconds=SECONDS / 2)
     login_rate = storm_rate(port, seconds=SECONDS)
     busy = storm_health(port, seconds=SECONDS)
-    idle += health_latencies(port, seconds=SECONDS / 2, stop=threading.Event())
+    idle += health_latencies(port, seconds=SECONDS / 2)
     return login_rate, idle, busy
 
 
