@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import http.client
 import json
 import multiprocessing
@@ -20,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +37,10 @@ if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as EventType
 
 PASSWORD = "benchmark password 1234"  # noqa: S105
+# Each phase (reference, idle health, storm) runs SECONDS in all, in ROUNDS turns.
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+STORM_WARM_UP = 0.25  # seconds from the storm's start to saturation (8 logins queue at once)
 CORES = os.cpu_count() or 1
 CONCURRENCY = 4 * CORES
 HEALTH_INTERVAL = 0.01  # seconds between health probes
@@ -62,8 +67,8 @@ def wait_for_port(port: int, *, timeout: float) -> None:
     raise SystemExit(f"nothing listens on port {port} after {timeout}s")
 
 
-def raw_argon2_rate(hasher: PasswordHasher, stored: str, seconds: float) -> float:
-    """Verifies per second with one thread per core, at the API's hashing thread priority."""
+def raw_argon2_verifies(hasher: PasswordHasher, stored: str, seconds: float) -> tuple[int, float]:
+    """(verifies, seconds taken) with one thread per core at the API's hashing priority."""
     counts = [0] * CORES
     deadline = time.monotonic() + seconds
 
@@ -79,7 +84,7 @@ def raw_argon2_rate(hasher: PasswordHasher, stored: str, seconds: float) -> floa
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.monotonic() - started)
+    return sum(counts), time.monotonic() - started
 
 
 def p99(samples: list[float]) -> float:
@@ -133,91 +138,173 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return int(status_line.split(" ", 2)[1]), await reader.readexactly(length)
 
 
-async def _storm_clients(port: int, stop: EventType) -> int:
-    """CONCURRENCY keep-alive connections logging in back to back until `stop`."""
+@dataclass(frozen=True)
+class StormControl:
+    """Shared with the storm's process: `go` while it should log in, `stop` to end it; it
+    counts logins answered in `done` and requests outstanding in `in_flight`."""
 
-    async def one_client(index: int) -> int:
+    go: EventType
+    stop: EventType
+    done: Synchronized[int]
+    in_flight: Synchronized[int]
+
+
+async def _storm_clients(port: int, control: StormControl) -> None:
+    """CONCURRENCY keep-alive connections logging in back to back while `go` is set."""
+    going = asyncio.Event()
+
+    async def follow_go() -> None:
+        # One poller for all clients: the paused storm wakes 100 times a second, not 800.
+        while not control.stop.is_set():
+            if control.go.is_set():
+                going.set()
+            else:
+                going.clear()
+            await asyncio.sleep(0.01)
+        going.set()
+
+    async def one_client(index: int) -> None:
         body = login_body(index)
         request = (
             f"POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        count = 0
-        while not stop.is_set():
+        while True:
+            await going.wait()
+            if control.stop.is_set():
+                break
+            control.in_flight.value += 1  # this process is the only writer of both counts
             writer.write(request)
             status, text = await _read_response(reader)
+            control.in_flight.value -= 1
             if status != 200:
                 raise RuntimeError(f"login failed: {status} {text!r}")
-            if not stop.is_set():
-                count += 1
+            control.done.value += 1
         writer.close()
-        return count
 
-    counts = await asyncio.gather(*(one_client(i) for i in range(CONCURRENCY)))
-    return sum(counts)
+    poller = asyncio.create_task(follow_go())
+    await asyncio.gather(*(one_client(i) for i in range(CONCURRENCY)))
+    await poller
 
 
-def login_storm(port: int, stop: EventType, done: Synchronized[int]) -> None:
+def login_storm(port: int, control: StormControl) -> None:
     """The storm's process: one uvloop event loop, so the load generator takes little of the
     cores it shares with the API (0.15 ms of CPU per login; a thread per client with
     http.client took 0.35 ms)."""
-    done.value = uvloop.run(_storm_clients(port, stop))
+    uvloop.run(_storm_clients(port, control))
 
 
-@contextlib.contextmanager
-def login_storm_running(port: int) -> Iterator[Synchronized[int]]:
-    """A login storm in its own process while the block runs; yields its login count."""
-    stop, done = multiprocessing.Event(), multiprocessing.Value("i", 0)
-    storm = multiprocessing.Process(target=login_storm, args=(port, stop, done))
-    storm.start()
-    try:
-        yield done
-    finally:
-        stop.set()
-        storm.join()
-    if storm.exitcode != 0:
-        raise SystemExit("the login storm failed (see above)")
+class Storm:
+    """A login storm in its own process for the whole measurement, paused between phases."""
+
+    def __init__(self, port: int) -> None:
+        self.control = StormControl(
+            go=multiprocessing.Event(),
+            stop=multiprocessing.Event(),
+            done=multiprocessing.Value("q", 0, lock=False),
+            in_flight=multiprocessing.Value("i", 0, lock=False),
+        )
+        self.process = multiprocessing.Process(
+            target=login_storm, args=(port, self.control), daemon=True
+        )
+        self.process.start()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Synchronized[int]]:
+        """Saturation while the block runs; yields the running login count."""
+        self.control.go.set()
+        time.sleep(STORM_WARM_UP)
+        try:
+            yield self.control.done
+        finally:
+            self.control.go.clear()
+            while self.control.in_flight.value and self.process.is_alive():
+                time.sleep(0.005)  # the API is idle again once the last answer is in
+
+    def close(self) -> None:
+        self.control.stop.set()
+        self.process.join()
+        if self.process.exitcode != 0:
+            raise SystemExit("the login storm failed (see above)")
 
 
-def storm_rate(port: int, *, seconds: float) -> float:
-    """Logins per second at saturation, counted over `seconds`."""
-    with login_storm_running(port) as done:
+@dataclass
+class Figures:
+    """What the rounds measured, pooled: counts over the seconds they took, and latencies."""
+
+    verifies: int = 0
+    verify_seconds: float = 0.0
+    logins: int = 0
+    login_seconds: float = 0.0
+    idle: list[float] = field(default_factory=list)
+    busy: list[float] = field(default_factory=list)
+    round_ratios: list[float] = field(default_factory=list)
+
+
+def reference_phase(figures: Figures, hasher: PasswordHasher, stored: str, seconds: float) -> None:
+    verifies, taken = raw_argon2_verifies(hasher, stored, seconds)
+    figures.verifies += verifies
+    figures.verify_seconds += taken
+
+
+def idle_phase(figures: Figures, port: int, seconds: float) -> None:
+    figures.idle += health_latencies(port, seconds=seconds)
+
+
+def storm_phase(figures: Figures, storm: Storm, port: int, seconds: float) -> None:
+    """Logins counted over `seconds` at saturation, then health probed as long in the same
+    storm. Throughput is counted without the probe: its hundred requests a second are load
+    the reference does not carry (about 5% of two cores)."""
+    with storm.running() as done:
+        first, started = done.value, time.monotonic()
         time.sleep(seconds)
-    return float(done.value) / seconds
+        figures.logins += done.value - first
+        figures.login_seconds += time.monotonic() - started
+        figures.busy += health_latencies(port, seconds=seconds)
 
 
-def storm_health(port: int, *, seconds: float) -> list[float]:
-    """Health latencies while a login storm runs (probed from saturation on)."""
-    with login_storm_running(port):
-        time.sleep(1.0)  # reach saturation before probing
-        return health_latencies(port, seconds=seconds)
+def measure(port: int, hasher: PasswordHasher, stored: str) -> Figures:
+    """ROUNDS rounds of the reference, idle health and a storm, in turn.
 
-
-def measure(port: int) -> tuple[float, list[float], list[float]]:
-    """(logins/s, idle health latencies, health latencies during a storm) in three phases.
-
-    Throughput is counted in a storm of its own: the probe's hundred requests a second are
-    load the reference does not carry (about 5% of two cores), so they would lower the ratio
-    without saying anything about login itself.
+    The machine's speed drifts (other tenants of shared cores): alternating short phases puts
+    the reference and the API under the same drift, where one long phase each would compare
+    a quiet minute with a busy one. Odd rounds run their phases in reverse order.
     """
     for i in range(CONCURRENCY):  # warm up
         post_login(http.client.HTTPConnection("127.0.0.1", port, timeout=60), i)
-    # Idle is sampled as long as the storm, half before and half after it: a p99 of a few
-    # hundred samples moves with one hiccup of the machine.
-    idle = health_latencies(port, seconds=SECONDS / 2)
-    login_rate = storm_rate(port, seconds=SECONDS)
-    busy = storm_health(port, seconds=SECONDS)
-    idle += health_latencies(port, seconds=SECONDS / 2)
-    return login_rate, idle, busy
+    figures = Figures()
+    storm = Storm(port)
+    try:
+        measure_rounds(figures, storm, port, hasher, stored)
+    finally:
+        storm.close()
+    return figures
+
+
+def measure_rounds(
+    figures: Figures, storm: Storm, port: int, hasher: PasswordHasher, stored: str
+) -> None:
+    seconds = SECONDS / ROUNDS
+    for number in range(ROUNDS):
+        logins, login_seconds = figures.logins, figures.login_seconds
+        verifies, verify_seconds = figures.verifies, figures.verify_seconds
+        phases = [
+            functools.partial(reference_phase, figures, hasher, stored, seconds),
+            functools.partial(idle_phase, figures, port, seconds),
+            functools.partial(storm_phase, figures, storm, port, seconds),
+        ]
+        for phase in phases if number % 2 == 0 else reversed(phases):
+            phase()
+        login_rate = (figures.logins - logins) / (figures.login_seconds - login_seconds)
+        verify_rate = (figures.verifies - verifies) / (figures.verify_seconds - verify_seconds)
+        figures.round_ratios.append(login_rate / verify_rate)
 
 
 def main() -> None:
     settings = ApiSettings()
     hasher = make_hasher(settings)
     stored = hasher.hash(PASSWORD)
-    # The reference runs half before and half after the API run: load drift hits both alike.
-    argon2_before = raw_argon2_rate(hasher, stored, SECONDS / 2)
     with tempfile.TemporaryDirectory(prefix="vault03-bench-") as tmp:
         root = Path(tmp)
         nats_port, api_port = free_port(), free_port()
@@ -270,22 +357,31 @@ def main() -> None:
         )
         try:
             wait_for_port(api_port, timeout=60)
-            login_rate, idle, busy = measure(api_port)
+            figures = measure(api_port, hasher, stored)
         finally:
             api.terminate()
             api.wait(timeout=60)
             nats.terminate()
             nats.wait(timeout=30)
-    argon2_rate = (argon2_before + raw_argon2_rate(hasher, stored, SECONDS / 2)) / 2
+    argon2_rate = figures.verifies / figures.verify_seconds
+    login_rate = figures.logins / figures.login_seconds
     params = (
         f"m={settings.argon2_memory_kib}KiB t={settings.argon2_time_cost} "
         f"p={settings.argon2_parallelism}"
     )
     print(
-        f"argon2id {params}, {CORES} core(s), {CONCURRENCY} concurrent clients, {SECONDS:g}s runs"
+        f"argon2id {params}, {CORES} core(s), {CONCURRENCY} concurrent clients, "
+        f"{ROUNDS} rounds of {SECONDS / ROUNDS:g}s per phase"
     )
     print(f"raw argon2 verifies/s ({CORES} threads): {argon2_rate:.1f}")
     print(f"logins/s at saturation (POST /api/auth/login): {login_rate:.1f}")
+    cuts = statistics.quantiles(figures.round_ratios, n=4)
+    print(
+        f"logins/argon2 by round: min {min(figures.round_ratios):.2f}, quartiles "
+        + " / ".join(f"{cut:.2f}" for cut in cuts)
+        + f", max {max(figures.round_ratios):.2f}"
+    )
+    idle, busy = figures.idle, figures.busy
     idle_p99, busy_p99 = p99(idle), p99(busy)
     print(f"GET /api/health p50 / p90 / p99 idle: {spread(idle)} ms ({len(idle)} probes)")
     print(f"GET /api/health p50 / p90 / p99 during login storm: {spread(busy)} ms ({len(busy)})")
