@@ -9,6 +9,7 @@ from typing import Any
 
 import pysqlite3.dbapi2 as sqlite
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
@@ -58,6 +59,24 @@ def read_only_connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         connection.execution_options(**{READ_ONLY: True})
         yield connection
+
+
+@contextmanager
+def read_only_cursor(engine: Engine) -> Iterator[DBAPICursor]:
+    """A DB-API cursor in a read transaction on a pooled connection, for the hottest reads:
+    two indexed SELECTs take about 30 µs of CPU this way and 300-400 µs through SQLAlchemy,
+    all of it holding the GIL the event loop needs (see auth.service.begin_login)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("BEGIN")
+        try:
+            yield cursor
+        finally:
+            cursor.execute("ROLLBACK")
+            cursor.close()
+    finally:
+        connection.close()
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from vault03_api.auth.exceptions import (
 )
 from vault03_api.auth.models import Role, Stage, User
 from vault03_api.auth.principal import Principal
-from vault03_api.auth.runner import in_read_transaction, in_transaction
+from vault03_api.auth.runner import in_cursor_read, in_transaction
 from vault03_api.auth.schemas import (
     CodeIn,
     EnrolledOut,
@@ -108,7 +108,7 @@ def _clear_cookie(response: Response, settings: ApiSettings) -> None:
 async def login(body: LoginIn, response: Response, state: StateDep) -> SessionOut:
     """Check email and password; the session may still need a second factor (see `stage`)."""
     settings, ip = state.settings, current().ip
-    gate = await in_read_transaction(
+    gate = await in_cursor_read(
         state.engine,
         service.begin_login,
         email=body.email,
@@ -290,7 +290,7 @@ async def _verify_current_password(
 ) -> str | None:
     """Check the current password under the login throttle; its hash when it is right."""
     ip = current().ip
-    gate = await in_read_transaction(
+    gate = await in_cursor_read(
         state.engine,
         service.begin_login,
         email=principal.email,

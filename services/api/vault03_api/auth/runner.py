@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
-from vault03_api.db import read_only_session, session_scope
+from vault03_api.db import read_only_cursor, read_only_session, session_scope
 
 T = TypeVar("T")
 
@@ -35,6 +35,12 @@ def read_sync(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
     return result
 
 
+def cursor_read_sync(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run `fn` with a DB-API cursor in a read transaction (raw SQL, no ORM or Core)."""
+    with read_only_cursor(engine) as cursor:
+        return fn(cursor, **kwargs)
+
+
 async def _off_loop(call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     # The request's audit context (who acts, from where) goes along to the thread.
     context = contextvars.copy_context()
@@ -50,3 +56,8 @@ async def in_transaction(engine: Engine, fn: Callable[..., T], /, **kwargs: Any)
 async def in_read_transaction(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
     """`read_sync` on a transaction thread."""
     return await _off_loop(read_sync, engine, fn, **kwargs)
+
+
+async def in_cursor_read(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """`cursor_read_sync` on a transaction thread."""
+    return await _off_loop(cursor_read_sync, engine, fn, **kwargs)

@@ -9,18 +9,20 @@ like known ones, so a lockout tells nothing about whether an account exists.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from sqlalchemy import Connection, bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlmodel import Session
 
 from vault03_api.auth.models import LoginThrottle
 from vault03_api.settings import ApiSettings
+from vault03_api.timestamps import from_text
 
 
 @dataclass(frozen=True)
@@ -113,26 +115,34 @@ class InFlight:
                     del self._counts[key]
 
 
-# Every login reads these before hashing: a prebuilt Core query, no ORM objects (see
-# service.begin_login).
-_THROTTLE_ROWS = select(
-    col(LoginThrottle.key),
-    col(LoginThrottle.failures),
-    col(LoginThrottle.window_started_at),
-    col(LoginThrottle.locked_until),
-).where(col(LoginThrottle.key).in_(bindparam("keys", expanding=True)))
+class _ThrottleRow(NamedTuple):
+    failures: int
+    window_started_at: datetime
+    locked_until: datetime | None
+
+
+def _throttle_rows(cursor: DBAPICursor, keys: list[str]) -> dict[str, _ThrottleRow]:
+    # Read before every password check: plain SQL on a DB-API cursor (see service.begin_login).
+    cursor.execute(
+        "SELECT key, failures, window_started_at, locked_until FROM login_throttles"
+        " WHERE key IN (SELECT value FROM json_each(?))",
+        (json.dumps(keys),),
+    )
+    return {
+        key: _ThrottleRow(failures, from_text(started), None if until is None else from_text(until))
+        for key, failures, started, until in cursor.fetchall()
+    }
 
 
 def reserve(
-    connection: Connection,
+    cursor: DBAPICursor,
     *,
     checks: tuple[tuple[str, Limits], ...],
     in_flight: InFlight,
     now: datetime,
 ) -> Refusal | None:
     """Refuse while a key is locked; else reserve an attempt on every key (read-only)."""
-    found = connection.execute(_THROTTLE_ROWS, {"keys": [key for key, _ in checks]})
-    rows: dict[str, ThrottleState] = {row.key: row for row in found}
+    rows = _throttle_rows(cursor, [key for key, _ in checks])
     budgets = {}
     for key, limits in checks:
         failures, locked = _current(rows.get(key), limits, now)
