@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, inspect, text
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from vault03_api import clock
 from vault03_api.audit.context import current
-from vault03_api.audit.models import Audited, AuditLog
+from vault03_api.audit.models import Audited
 from vault03_api.timestamps import to_text
 
 GENESIS_HASH = "0" * 64
@@ -96,39 +96,69 @@ def record_event(
     write_entries(session.connection(), [entry])
 
 
-_LAST_ENTRY = text("SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1")
-_APPEND = insert(AuditLog)
+# The chain's two statements in plain SQL on the transaction's DB-API cursor: every change of
+# state runs them (each login, say), and through SQLAlchemy they cost several times the CPU,
+# time the writing thread holds the GIL the event loop needs.
+_LAST_ENTRY = "SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1"
+_COLUMNS = (
+    "id",
+    "entity_type",
+    "entity_id",
+    "action",
+    "changed_by",
+    "changed_at",
+    "old_values",
+    "new_values",
+    "event",
+    "ip",
+    "user_agent",
+    "prev_hash",
+    "hash",
+)
+_APPEND = (
+    "INSERT INTO audit_logs (id, entity_type, entity_id, action, changed_by, changed_at,"
+    " old_values, new_values, event, ip, user_agent, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
     """Append entries to the chain; the caller's write transaction keeps the chain linear."""
     if not entries:
         return
-    last = connection.execute(_LAST_ENTRY).first()
-    next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    context = current()
-    changed_at = clock.utcnow()
-    rows = []
-    for entry in entries:
-        row: dict[str, Any] = {
-            "id": next_id,
-            "entity_type": entry.entity_type,
-            "entity_id": entry.entity_id,
-            "action": entry.action,
-            "changed_by": context.user_id,
-            "changed_at": to_text(changed_at),
-            "old_values": None if entry.old_values is None else canonical_json(entry.old_values),
-            "new_values": None if entry.new_values is None else canonical_json(entry.new_values),
-            "event": entry.event,
-            "ip": context.ip,
-            "user_agent": context.user_agent,
-            "prev_hash": prev_hash,
-        }
-        row["hash"] = prev_hash = entry_hash(row)
-        row["changed_at"] = changed_at
-        rows.append(row)
-        next_id += 1
-    connection.execute(_APPEND, rows)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_LAST_ENTRY)
+        last = cursor.fetchone()
+        next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        context = current()
+        changed_at = to_text(clock.utcnow())
+        rows = []
+        for entry in entries:
+            row: dict[str, Any] = {
+                "id": next_id,
+                "entity_type": entry.entity_type,
+                "entity_id": entry.entity_id,
+                "action": entry.action,
+                "changed_by": context.user_id,
+                "changed_at": changed_at,
+                "old_values": _stored(entry.old_values),
+                "new_values": _stored(entry.new_values),
+                "event": entry.event,
+                "ip": context.ip,
+                "user_agent": context.user_agent,
+                "prev_hash": prev_hash,
+            }
+            row["hash"] = prev_hash = entry_hash(row)
+            rows.append(tuple(row[column] for column in _COLUMNS))
+            next_id += 1
+        cursor.executemany(_APPEND, rows)
+    finally:
+        cursor.close()
+
+
+def _stored(values: dict[str, Any] | None) -> str | None:
+    return None if values is None else canonical_json(values)
 
 
 def _json_safe(value: Any) -> Any:
