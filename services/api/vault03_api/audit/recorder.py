@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect
+from sqlalchemy import Connection, event, insert, inspect
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from vault03_api import clock
 from vault03_api.audit.context import current
-from vault03_api.audit.models import Audited
+from vault03_api.audit.models import Audited, AuditLog
 from vault03_api.timestamps import to_text
 
 GENESIS_HASH = "0" * 64
@@ -100,26 +101,11 @@ def record_event(
 # state runs them (each login, say), and through SQLAlchemy they cost several times the CPU,
 # time the writing thread holds the GIL the event loop needs.
 _LAST_ENTRY = "SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1"
-_COLUMNS = (
-    "id",
-    "entity_type",
-    "entity_id",
-    "action",
-    "changed_by",
-    "changed_at",
-    "old_values",
-    "new_values",
-    "event",
-    "ip",
-    "user_agent",
-    "prev_hash",
-    "hash",
+# Compiled once from the model (columns in table order, positional parameters).
+_APPEND = insert(AuditLog).compile(
+    dialect=sqlite.dialect(), column_keys=[column.name for column in inspect(AuditLog).columns]
 )
-_APPEND = (
-    "INSERT INTO audit_logs (id, entity_type, entity_id, action, changed_by, changed_at,"
-    " old_values, new_values, event, ip, user_agent, prev_hash, hash)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_APPEND_SQL, _COLUMNS = str(_APPEND), tuple(_APPEND.positiontup or ())
 
 
 def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
@@ -152,7 +138,7 @@ def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
             row["hash"] = prev_hash = entry_hash(row)
             rows.append(tuple(row[column] for column in _COLUMNS))
             next_id += 1
-        cursor.executemany(_APPEND, rows)
+        cursor.executemany(_APPEND_SQL, rows)
     finally:
         cursor.close()
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -15,21 +15,7 @@ from vault03_api.audit.schemas import AuditEntryOut, AuditFilter
 from vault03_api.csvtext import BATCH_ROWS, csv_text
 from vault03_api.db import read_only_session
 
-CSV_COLUMNS = (
-    "id",
-    "entity_type",
-    "entity_id",
-    "action",
-    "changed_by",
-    "changed_at",
-    "old_values",
-    "new_values",
-    "event",
-    "ip",
-    "user_agent",
-    "prev_hash",
-    "hash",
-)
+CSV_COLUMNS = tuple(column.name for column in inspect(AuditLog).columns)
 
 
 def _filtered(where: AuditFilter) -> SelectOfScalar[AuditLog]:
