@@ -37,10 +37,11 @@ if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as EventType
 
 PASSWORD = "benchmark password 1234"  # noqa: S105
-# Each phase (reference, idle health, storm) runs SECONDS in all, in ROUNDS turns.
+# Each phase (reference, idle health, logins counted in a storm, health in a storm) runs
+# SECONDS in all, in ROUNDS turns.
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
-STORM_WARM_UP = 0.25  # seconds from the storm's start to saturation (8 logins queue at once)
+STORM_WARM_UP = 0.25  # seconds from (re)starting the storm to saturation: all clients queue at once
 CORES = os.cpu_count() or 1
 CONCURRENCY = 4 * CORES
 HEALTH_INTERVAL = 0.01  # seconds between health probes
