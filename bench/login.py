@@ -225,7 +225,10 @@ class Storm:
             while self.control.in_flight.value and self.process.is_alive():
                 time.sleep(0.005)  # the API is idle again once the last answer is in
 
-    def close(self) -> None:
+    def __enter__(self) -> Storm:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         self.control.stop.set()
         self.process.join()
         if self.process.exitcode != 0:
@@ -234,21 +237,27 @@ class Storm:
 
 @dataclass
 class Figures:
-    """What the rounds measured, pooled: counts over the seconds they took, and latencies."""
+    """What each round measured: (count, seconds) of the reference's verifies and of the
+    storm's logins, and the health latencies idle and during the storm."""
 
-    verifies: int = 0
-    verify_seconds: float = 0.0
-    logins: int = 0
-    login_seconds: float = 0.0
+    references: list[tuple[int, float]] = field(default_factory=list)
+    storms: list[tuple[int, float]] = field(default_factory=list)
     idle: list[float] = field(default_factory=list)
     busy: list[float] = field(default_factory=list)
-    round_ratios: list[float] = field(default_factory=list)
+
+    @staticmethod
+    def rate(counts: list[tuple[int, float]]) -> float:
+        return sum(count for count, _ in counts) / sum(seconds for _, seconds in counts)
+
+    def round_ratios(self) -> list[float]:
+        return [
+            self.rate([storm]) / self.rate([reference])
+            for storm, reference in zip(self.storms, self.references, strict=True)
+        ]
 
 
 def reference_phase(figures: Figures, hasher: PasswordHasher, stored: str, seconds: float) -> None:
-    verifies, taken = raw_argon2_verifies(hasher, stored, seconds)
-    figures.verifies += verifies
-    figures.verify_seconds += taken
+    figures.references.append(raw_argon2_verifies(hasher, stored, seconds))
 
 
 def idle_phase(figures: Figures, port: int, seconds: float) -> None:
@@ -262,8 +271,7 @@ def storm_phase(figures: Figures, storm: Storm, port: int, seconds: float) -> No
     with storm.running() as done:
         first, started = done.value, time.monotonic()
         time.sleep(seconds)
-        figures.logins += done.value - first
-        figures.login_seconds += time.monotonic() - started
+        figures.storms.append((done.value - first, time.monotonic() - started))
         figures.busy += health_latencies(port, seconds=seconds)
 
 
@@ -277,31 +285,17 @@ def measure(port: int, hasher: PasswordHasher, stored: str) -> Figures:
     for i in range(CONCURRENCY):  # warm up
         post_login(http.client.HTTPConnection("127.0.0.1", port, timeout=60), i)
     figures = Figures()
-    storm = Storm(port)
-    try:
-        measure_rounds(figures, storm, port, hasher, stored)
-    finally:
-        storm.close()
-    return figures
-
-
-def measure_rounds(
-    figures: Figures, storm: Storm, port: int, hasher: PasswordHasher, stored: str
-) -> None:
     seconds = SECONDS / ROUNDS
-    for number in range(ROUNDS):
-        logins, login_seconds = figures.logins, figures.login_seconds
-        verifies, verify_seconds = figures.verifies, figures.verify_seconds
-        phases = [
-            functools.partial(reference_phase, figures, hasher, stored, seconds),
-            functools.partial(idle_phase, figures, port, seconds),
-            functools.partial(storm_phase, figures, storm, port, seconds),
-        ]
-        for phase in phases if number % 2 == 0 else reversed(phases):
-            phase()
-        login_rate = (figures.logins - logins) / (figures.login_seconds - login_seconds)
-        verify_rate = (figures.verifies - verifies) / (figures.verify_seconds - verify_seconds)
-        figures.round_ratios.append(login_rate / verify_rate)
+    with Storm(port) as storm:
+        for number in range(ROUNDS):
+            phases = [
+                functools.partial(reference_phase, figures, hasher, stored, seconds),
+                functools.partial(idle_phase, figures, port, seconds),
+                functools.partial(storm_phase, figures, storm, port, seconds),
+            ]
+            for phase in phases if number % 2 == 0 else reversed(phases):
+                phase()
+    return figures
 
 
 def main() -> None:
@@ -366,8 +360,7 @@ def main() -> None:
             api.wait(timeout=60)
             nats.terminate()
             nats.wait(timeout=30)
-    argon2_rate = figures.verifies / figures.verify_seconds
-    login_rate = figures.logins / figures.login_seconds
+    argon2_rate, login_rate = Figures.rate(figures.references), Figures.rate(figures.storms)
     params = (
         f"m={settings.argon2_memory_kib}KiB t={settings.argon2_time_cost} "
         f"p={settings.argon2_parallelism}"
@@ -378,11 +371,11 @@ def main() -> None:
     )
     print(f"raw argon2 verifies/s ({CORES} threads): {argon2_rate:.1f}")
     print(f"logins/s at saturation (POST /api/auth/login): {login_rate:.1f}")
-    cuts = statistics.quantiles(figures.round_ratios, n=4)
+    ratios = figures.round_ratios()
     print(
-        f"logins/argon2 by round: min {min(figures.round_ratios):.2f}, quartiles "
-        + " / ".join(f"{cut:.2f}" for cut in cuts)
-        + f", max {max(figures.round_ratios):.2f}"
+        f"logins/argon2 by round: min {min(ratios):.2f}, quartiles "
+        + " / ".join(f"{cut:.2f}" for cut in statistics.quantiles(ratios, n=4))
+        + f", max {max(ratios):.2f}"
     )
     idle, busy = figures.idle, figures.busy
     idle_p99, busy_p99 = p99(idle), p99(busy)

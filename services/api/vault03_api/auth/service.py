@@ -133,8 +133,7 @@ def begin_login(
     """Reserve the attempt against the client and the account; fetch the hash to check.
 
     Reads only: the caller releases `reserved` from `in_flight` once the attempt is over.
-    Plain SQL on a DB-API cursor: through SQLAlchemy these two reads cost ten times more CPU,
-    holding the GIL the event loop needs (bench/login.py).
+    Plain SQL on a DB-API cursor: see db.read_only_cursor for why.
     """
     checks = _checks(email, ip, settings)
     refusal = throttle.reserve(cursor, checks=checks, in_flight=in_flight, now=now)

@@ -122,7 +122,6 @@ class _ThrottleRow(NamedTuple):
 
 
 def _throttle_rows(cursor: DBAPICursor, keys: list[str]) -> dict[str, _ThrottleRow]:
-    # Read before every password check: plain SQL on a DB-API cursor (see service.begin_login).
     cursor.execute(
         "SELECT key, failures, window_started_at, locked_until FROM login_throttles"
         " WHERE key IN (SELECT value FROM json_each(?))",
