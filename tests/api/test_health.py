@@ -30,6 +30,20 @@ def test_health_reports_every_check(client: TestClient) -> None:
     assert all(check["status"] == "ok" for check in body["checks"].values())
 
 
+def test_a_relative_data_dir_is_healthy(
+    api_settings: ApiSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make run`'s default data directory is relative (var/data): health must read it too.
+    monkeypatch.chdir(tmp_path)
+    settings = api_settings.model_copy(update={"data_dir": Path("var/data")})
+    with TestClient(create_app(settings)) as client:
+        response = wait_for(
+            lambda: (r := client.get("/api/health")).status_code == 200 and r,
+            what="healthy API on a relative data directory",
+        )
+    assert response.json()["checks"]["database"]["detail"] == "readable"
+
+
 def test_nats_down_longer_than_the_grace_period_is_named(
     client: TestClient, nats_server: NatsServer
 ) -> None:

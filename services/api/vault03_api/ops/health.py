@@ -40,8 +40,9 @@ class DatabaseProbe:
     """
 
     def __init__(self, database: Path) -> None:
-        self.database = database
-        self._files = (database, database.with_name(f"{database.name}-wal"))
+        # Absolute: a file: URI cannot name a relative path (make run's default var/data).
+        self.database = database.absolute()
+        self._files = (self.database, self.database.with_name(f"{database.name}-wal"))
         self._connection: sqlite.Connection | None = None
         self._opened_on: tuple[tuple[int, ...], ...] = ()
         # Seen the alembic_version table on this connection: migrations create it once, so
