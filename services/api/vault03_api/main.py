@@ -42,9 +42,9 @@ from vault03_api.ops.metrics import (
     StorageCollector,
 )
 from vault03_api.ops.router import router as ops_router
+from vault03_api.portal.pages import install_portal_pages
+from vault03_api.portal.router import router as portal_router
 from vault03_api.settings import ApiSettings
-from vault03_api.shares.pages import install_portal_pages
-from vault03_api.shares.portal_router import router as portal_router
 from vault03_api.shares.router import router as shares_router
 from vault03_api.state import AppState
 from vault03_api.users.router import router as users_router

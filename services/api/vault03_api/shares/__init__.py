@@ -1,2 +1,2 @@
-"""Shares: a vault opened to a recipient by a link and an access code sent over another channel,
-and the customer portal the link opens."""
+"""Shares: a vault opened to a recipient by a link and an access code sent over another channel
+(the pages the link opens are the portal's, in portal/)."""

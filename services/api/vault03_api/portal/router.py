@@ -15,10 +15,11 @@ from vault03_api.auth.access import public
 from vault03_api.auth.runner import in_read_transaction, in_transaction
 from vault03_api.deps import StateDep
 from vault03_api.errors import AppError
+from vault03_api.portal import pages
+from vault03_api.portal import service as portal
+from vault03_api.portal.exceptions import PortalError
 from vault03_api.settings import ApiSettings
-from vault03_api.shares import pages, portal
 from vault03_api.shares.credentials import normalise_code, portal_cookie_name
-from vault03_api.shares.exceptions import PortalError
 from vault03_api.shares.messages import shown_time
 from vault03_api.shares.service import downloads_left
 from vault03_api.state import AppState

@@ -18,8 +18,8 @@ from tests.support.shares import (
     staff,
     vault_with_files,
 )
+from vault03_api.portal.pages import CONTENT_SECURITY_POLICY
 from vault03_api.shares.credentials import new_link_token
-from vault03_api.shares.pages import CONTENT_SECURITY_POLICY
 
 DATA = os.urandom(100_000)
 

@@ -14,7 +14,7 @@ import jinja2
 from fastapi import FastAPI, Request
 from starlette.responses import HTMLResponse, Response
 
-from vault03_api.shares.exceptions import PortalError
+from vault03_api.portal.exceptions import PortalError
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = "/s/assets/portal.css"
