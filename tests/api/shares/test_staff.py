@@ -141,3 +141,21 @@ def test_sent_messages_do_not_keep_the_link_or_the_code(harness: Harness) -> Non
     assert link.payload["context"]["vault_name"] == "Tax 2026"
     assert code.payload["text"] == FORGOTTEN and code.payload["to"] == "+33612345678"
     assert shared.token not in str(link.payload)
+
+
+def test_access_csv_defuses_formulas_from_link_holders(harness: Harness) -> None:
+    headers = staff(harness)
+    vault_id, _ = vault_with_files(harness, headers, {})
+    shared = create_share(harness, headers, vault_id, permissions=["download", "upload"])
+    browser = harness.new_client()
+    browser.headers["User-Agent"] = '=HYPERLINK("https://evil.example","open")'
+    enter_code(browser, shared)
+    csrf = browser.get(shared.path).text.split("csrf=")[1].split('"')[0]
+    uploaded = browser.post(
+        f"{shared.path}/files?csrf={csrf}", files={"file": ("@SUM(1+1).txt", b"x", "text/plain")}
+    )
+    assert uploaded.status_code < 400, uploaded.text
+    exported = harness.client.get(f"/api/shares/{shared.id}/access.csv", headers=headers)
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert {row["user_agent"] for row in rows} == {'\'=HYPERLINK("https://evil.example","open")'}
+    assert "'@SUM(1+1).txt" in {row["file_name"] for row in rows}
