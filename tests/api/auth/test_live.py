@@ -203,6 +203,57 @@ def test_operations_guide_sql_on_the_live_database(live_api: LiveApi) -> None:
     assert "entry id 4" in broken.stderr
 
 
+def _api_token(client: httpx.Client, csrf: str) -> dict[str, str]:
+    made = client.post("/api/auth/tokens", json={"name": "script"}, headers=_csrf(client, csrf))
+    assert made.status_code == 201, made.text
+    return {"Authorization": f"Bearer {made.json()['token']}"}
+
+
+def test_raw_sql_disable_and_2fa_reset_end_sessions_and_tokens_for_good(
+    live_api: LiveApi,
+) -> None:
+    live = live_api
+    with httpx.Client(base_url=live.url) as admin, httpx.Client(base_url=live.url) as staff:
+        _, admin_csrf = _enrol(admin, ADMIN)
+        _invite_staff(live, admin, admin_csrf)
+        staff_secret, staff_csrf = _enrol(staff, STAFF)
+        staff_token = _api_token(staff, staff_csrf)
+        admin_token = _api_token(admin, admin_csrf)
+        assert httpx.get(f"{live.url}/api/auth/me", headers=staff_token).status_code == 200
+
+        # The guide's disable, then the account enabled again the same way.
+        live.sql("UPDATE users SET deleted_at = datetime('now') WHERE email = 'staff@example.org';")
+        assert staff.get("/api/auth/me").status_code == 401
+        live.sql("UPDATE users SET deleted_at = NULL WHERE email = 'staff@example.org';")
+        assert staff.get("/api/auth/me").status_code == 401
+        assert httpx.get(f"{live.url}/api/auth/me", headers=staff_token).status_code == 401
+        with httpx.Client(base_url=live.url) as again:  # a new login works
+            start = again.post("/api/auth/login", json={"email": STAFF, "password": PASSWORD})
+            assert start.json()["stage"] == "totp"
+            totp = pyotp.TOTP(staff_secret)
+            code = totp.at(int(totp.timecode(__import__("datetime").datetime.now())) * 30 + 30)
+            done = again.post(
+                "/api/auth/totp",
+                json={"code": code},
+                headers=_csrf(again, start.json()["csrf_token"]),
+            )
+            assert done.status_code == 200, done.text
+            assert again.get("/api/auth/me").status_code == 200
+
+        # The guide's 2FA reset: the session and the API token end, and stay ended after the
+        # new enrolment.
+        live.sql(
+            "UPDATE users SET two_factor_enabled = 0, totp_secret = NULL "
+            "WHERE email = 'admin@example.org';"
+        )
+        assert admin.get("/api/auth/me").status_code == 401
+        assert httpx.get(f"{live.url}/api/auth/me", headers=admin_token).status_code == 401
+        with httpx.Client(base_url=live.url) as fresh:
+            _enrol(fresh, ADMIN)
+            assert fresh.get("/api/users").status_code == 200
+        assert httpx.get(f"{live.url}/api/auth/me", headers=admin_token).status_code == 401
+
+
 async def _submit_many(live: LiveApi, pending: list[tuple[str, str]], code: str) -> list[int]:
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as client:
 

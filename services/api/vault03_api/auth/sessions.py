@@ -3,6 +3,8 @@
 The user row is read on every request, so a raw SQL change (the operations guide's disable
 or 2FA reset) takes effect on the very next request: a session remembers a fingerprint of the
 user's credential state (security stamp, 2FA switch and secret) and dies when it changes.
+Triggers in the database (migration 0006) give a user a new security stamp when the account
+is disabled or its 2FA reset, however that is done, so enabling it again revives nothing.
 """
 
 from __future__ import annotations
