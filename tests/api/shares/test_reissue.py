@@ -26,8 +26,8 @@ from vault03_api.cli import main as vault03
 from vault03_api.keyring import key_versions
 from vault03_api.keys.service import rotate
 from vault03_api.shares import service
-from vault03_api.shares.cli import JOURNAL_NAME
 from vault03_api.shares.models import Share
+from vault03_api.shares.reissue import JOURNAL_NAME
 
 
 def renewed(harness: Harness, shared: Shared) -> Shared:

@@ -11,8 +11,8 @@ from sqlmodel import select
 from tests.support.identity import Harness
 from tests.support.shares import create_share, enter_code, staff, vault_with_files
 from tests.support.vaults import token_headers
-from vault03_api.auth.tokens import token_hash
 from vault03_api.shares.models import Share
+from vault03_api.tokens import token_hash
 
 THIRD = {"name": "Maître Dupont", "email": "Notaire@Example.org"}
 

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +23,7 @@ from vault03_api.auth.principal import Principal
 from vault03_api.auth.sessions import resolve_api_token, resolve_session
 from vault03_api.db import session_scope
 from vault03_api.deps import StateDep
+from vault03_api.http_policy import foreign_origin
 from vault03_api.maintenance.gate import ActiveMaintenance
 from vault03_api.settings import ApiSettings
 
@@ -100,10 +100,8 @@ def _check_csrf(request: Request, principal: Principal, settings: ApiSettings) -
     if request.method in SAFE_METHODS or principal.via != "session":
         return
     origin = request.headers.get("origin")
-    if origin is not None:
-        ours = urlsplit(settings.public_url)
-        if origin.rstrip("/") != f"{ours.scheme}://{ours.netloc}":
-            raise Forbidden("cross-origin request refused")
+    if origin is not None and foreign_origin(origin, settings):
+        raise Forbidden("cross-origin request refused")
     sent = request.headers.get(CSRF_HEADER, "")
     if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")

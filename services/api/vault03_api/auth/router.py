@@ -49,6 +49,7 @@ from vault03_api.auth.schemas import (
 from vault03_api.auth.sessions import IssuedSession
 from vault03_api.deps import SessionDep, StateDep
 from vault03_api.errors import NotFound, error_responses
+from vault03_api.http_policy import clear_session_cookie, set_session_cookie
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
 
@@ -77,24 +78,8 @@ def _session_out(state: AppState, issued: IssuedSession, response: Response) -> 
 
 def _set_cookie(response: Response, issued: IssuedSession, settings: ApiSettings) -> None:
     lifetime = int((issued.row.expires_at - issued.row.created_at).total_seconds())
-    response.set_cookie(
-        cookie_name(settings),
-        issued.token,
-        max_age=lifetime,
-        path="/",
-        secure=settings.session_cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
-
-
-def _clear_cookie(response: Response, settings: ApiSettings) -> None:
-    response.delete_cookie(
-        cookie_name(settings),
-        path="/",
-        secure=settings.session_cookie_secure,
-        httponly=True,
-        samesite="strict",
+    set_session_cookie(
+        response, cookie_name(settings), issued.token, max_age=lifetime, settings=settings
     )
 
 
@@ -227,7 +212,7 @@ def logout(principal: CurrentPrincipal, session: SessionDep, state: StateDep) ->
     if principal.session_id is not None:
         service.logout(session, session_id=principal.session_id)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    _clear_cookie(response, state.settings)
+    clear_session_cookie(response, cookie_name(state.settings), settings=state.settings)
     return response
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlmodel import Session, col, select
 
 from vault03_api import sealing
+from vault03_api.alerts import alert_operators
 from vault03_api.audit.recorder import note, record_event
 from vault03_api.auth import throttle, totp
 from vault03_api.auth.exceptions import IdentityConflict, InvalidCode, InvalidLink, WeakPassword
@@ -27,7 +28,11 @@ from vault03_api.auth.models import (
     new_security_stamp,
 )
 from vault03_api.auth.sessions import IssuedSession, issue_session
-from vault03_api.auth.tokens import (
+from vault03_api.deliveries.service import enqueue_delivery
+from vault03_api.errors import NotFound
+from vault03_api.keyring import KeyRing
+from vault03_api.settings import ApiSettings
+from vault03_api.tokens import (
     API_TOKEN_PREFIX,
     RECOVERY_CODE_COUNT,
     new_recovery_code,
@@ -35,11 +40,7 @@ from vault03_api.auth.tokens import (
     recovery_code_hash,
     token_hash,
 )
-from vault03_api.deliveries.service import enqueue_delivery
-from vault03_api.errors import NotFound
-from vault03_api.keyring import KeyRing
-from vault03_api.settings import ApiSettings
-from vault03_common.events import EmailPayload, TelegramPayload
+from vault03_common.events import EmailPayload
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,6 @@ def next_stage(user: User, settings: ApiSettings) -> Stage:
     if not user.two_factor_enabled and totp_required(user, settings):
         return Stage.ENROL
     return Stage.FULL
-
-
-def alert_operators(session: Session, *, text: str) -> None:
-    """A Telegram message to the operators' chat, through the outbox."""
-    enqueue_delivery(
-        session, kind="security_alert", payload=TelegramPayload(text=f"VAULT03: {text}")
-    )
 
 
 # --- login, step 1: email and password ----------------------------------------------------

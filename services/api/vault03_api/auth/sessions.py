@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from vault03_api.auth.models import ApiToken, AuthSession, Role, Stage, User
 from vault03_api.auth.principal import Principal
-from vault03_api.auth.tokens import new_token, token_hash
 from vault03_api.settings import ApiSettings
+from vault03_api.tokens import new_token, token_hash
 
 # last_seen_at is written at most this often (the idle timeout is counted in minutes).
 TOUCH_EVERY = timedelta(seconds=60)

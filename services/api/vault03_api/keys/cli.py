@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from vault03_api.audit.context import acting
+from vault03_api.cli_support import CLI_CONTEXT, open_database
 from vault03_api.db import session_scope
 from vault03_api.keyring import (
     KeyRingError,
@@ -16,8 +17,7 @@ from vault03_api.keyring import (
 from vault03_api.keys import service
 from vault03_api.keys.models import KeyRotation
 from vault03_api.settings import ApiSettings
-from vault03_api.shares.cli import reissue_every_share
-from vault03_api.users.cli import CLI_CONTEXT, open_database
+from vault03_api.shares.reissue import reissue_every_share
 from vault03_api.vaults.crypto import IntegrityError
 
 
@@ -91,7 +91,7 @@ def rotate(batch_size: int, reshare: bool) -> None:
         "older versions with `vault03 keys retire N` (see `vault03 keys status`)."
     )
     if reshare:
-        count = reissue_every_share(settings)
+        count = reissue_every_share(settings, echo=click.echo)
         click.echo(f"re-issued {count} share(s); the old links and codes no longer work")
 
 

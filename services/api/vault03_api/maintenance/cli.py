@@ -10,12 +10,12 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from vault03_api import clock
+from vault03_api.cli_support import open_database, run_command
 from vault03_api.db import create_db_engine
 from vault03_api.maintenance import service
 from vault03_api.maintenance.gate import read_active
 from vault03_api.maintenance.models import MaintenanceWindow
 from vault03_api.settings import ApiSettings
-from vault03_api.users.cli import open_database, run_command
 
 _DURATION = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
 

@@ -4,7 +4,7 @@ own code and portal session. Every answer is a page (or a file) with strict head
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
@@ -15,6 +15,7 @@ from vault03_api.auth.access import public
 from vault03_api.auth.runner import in_read_transaction, in_transaction
 from vault03_api.deps import StateDep
 from vault03_api.errors import AppError
+from vault03_api.http_policy import clear_session_cookie, foreign_origin, set_session_cookie
 from vault03_api.portal import pages
 from vault03_api.portal import service as portal
 from vault03_api.portal.exceptions import PortalError
@@ -50,8 +51,7 @@ def _same_origin(request: Request, settings: ApiSettings) -> None:
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return
-    ours = urlsplit(settings.public_url)
-    if origin.rstrip("/") != f"{ours.scheme}://{ours.netloc}":
+    if foreign_origin(origin, settings):
         raise PortalError(403, "This form must be sent from the page itself.")
 
 
@@ -199,14 +199,12 @@ async def enter_code(
 def _signed_in(token: str, opened: portal.Opened, settings: ApiSettings) -> Response:
     response = RedirectResponse(f"/s/{token}", status_code=303)
     lifetime = int((opened.row.expires_at - opened.row.created_at).total_seconds())
-    response.set_cookie(
+    set_session_cookie(
+        response,
         portal_cookie_name(settings, token),
         opened.token,
         max_age=lifetime,
-        path="/",
-        secure=settings.session_cookie_secure,
-        httponly=True,
-        samesite="strict",
+        settings=settings,
     )
     pages.protect(response)
     return response
@@ -365,11 +363,5 @@ async def logout(
         now=clock.utcnow(),
     )
     response = RedirectResponse(f"/s/{token}", status_code=303)
-    response.delete_cookie(
-        portal_cookie_name(settings, token),
-        path="/",
-        secure=settings.session_cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
+    clear_session_cookie(response, portal_cookie_name(settings, token), settings=settings)
     return pages.protect(response)

@@ -17,12 +17,12 @@ from pathlib import PurePosixPath
 from sqlmodel import Session, col, select
 
 from vault03_api.auth.throttle import InFlight
-from vault03_api.auth.tokens import new_token, token_hash
 from vault03_api.portal.exceptions import LinkGone, PortalError
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import messages
 from vault03_api.shares.models import AccessEvent, PortalSession, Share, ShareAccess
 from vault03_api.shares.service import downloads_left, link_is_dead
+from vault03_api.tokens import new_token, token_hash
 from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
 from vault03_api.vaults.models import StoredFile, Vault
 from vault03_api.vaults.service import get_file, list_files

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
-from vault03_api.audit.context import acting
-from vault03_api.auth.passwords import make_hasher
 from vault03_api.settings import ApiSettings
-from vault03_api.shares import service
-from vault03_api.shares.models import Share
-from vault03_api.users.cli import CLI_CONTEXT, open_database
+from vault03_api.shares.reissue import reissue_every_share
 
 
 @click.group()
@@ -20,57 +13,10 @@ def shares() -> None:
     """Shares of vaults with customers."""
 
 
-# Shares already re-issued by a run that has not finished, one id a line: run again, and
-# those are skipped rather than sent a second link and code. Removed when a run completes.
-JOURNAL_NAME = "shares-reissue.journal"
-
-
-def reissue_every_share(settings: ApiSettings) -> int:
-    """New link and code for every share still open, sent through its channels (audited as
-    the CLI); returns how many, counting those an interrupted earlier run did."""
-    journal_path = settings.data_dir / JOURNAL_NAME
-    done = _journaled(journal_path)
-    if done:
-        click.echo(
-            f"resuming an interrupted re-issue: {len(done)} share(s) already re-issued are skipped"
-        )
-    engine = open_database(settings)
-    hasher = make_hasher(settings)
-    try:
-        with acting(CLI_CONTEXT), journal_path.open("a") as journal:
-
-            def progress(share: Share) -> None:
-                # After the share's transaction committed: at worst one share is re-issued
-                # twice, when the run stops between its commit and this line.
-                journal.write(f"{share.id}\n")
-                journal.flush()
-                os.fsync(journal.fileno())
-                click.echo(
-                    f"share {share.id}: new link to {share.recipient_email}, "
-                    f"code by {share.code_channel}"
-                )
-
-            count = service.reissue_all(
-                engine, settings=settings, hash_code=hasher.hash, progress=progress, skip=done
-            )
-    finally:
-        engine.dispose()
-    journal_path.unlink()
-    return count + len(done)
-
-
-def _journaled(path: Path) -> set[int]:
-    try:
-        lines = path.read_text().split()
-    except FileNotFoundError:
-        return set()
-    return {int(line) for line in lines if line.isdigit()}
-
-
 @shares.command("reissue")
 @click.option("--all", "every", is_flag=True, required=True, help="Every share still open.")
 def reissue(every: bool) -> None:
     """Invalidate every open share's link and code and send new ones the same ways (the
     incident step after `vault03 keys rotate`)."""
-    count = reissue_every_share(ApiSettings())
+    count = reissue_every_share(ApiSettings(), echo=click.echo)
     click.echo(f"re-issued {count} share(s); the old links and codes no longer work")

@@ -7,8 +7,8 @@ import secrets
 from dataclasses import dataclass
 
 from vault03_api.auth.passwords import Passwords
-from vault03_api.auth.tokens import new_token, token_hash
 from vault03_api.settings import ApiSettings
+from vault03_api.tokens import new_token, token_hash
 
 CODE_DIGITS = 8
 PORTAL_PATH = "/s"

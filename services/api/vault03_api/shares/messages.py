@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from vault03_api.alerts import alert_operators
 from vault03_api.auth.models import User
-from vault03_api.auth.service import alert_operators
 from vault03_api.customers.models import CodeChannel
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.settings import ApiSettings

@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from vault03_api import clock
 from vault03_api.audit.recorder import note as audit_note
-from vault03_api.auth.tokens import token_hash
 from vault03_api.customers.models import CodeChannel, Customer
 from vault03_api.customers.service import get_customer, normalise_mobile
 from vault03_api.db import session_scope
@@ -34,6 +33,7 @@ from vault03_api.shares.models import (
     ShareStatus,
 )
 from vault03_api.shares.schemas import RecipientIn
+from vault03_api.tokens import token_hash
 from vault03_api.vaults.models import Vault
 from vault03_api.vaults.service import get_vault
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from vault03_api.alerts import alert_operators
 from vault03_api.audit.recorder import record_read
-from vault03_api.auth.service import alert_operators
 from vault03_api.customers.models import Customer
 from vault03_api.customers.service import get_customer
 from vault03_api.keyring import KeyRing

@@ -1,4 +1,5 @@
-"""Random bearer secrets (session tokens, API tokens, links, recovery codes) and their hashes."""
+"""Random bearer secrets (session tokens, API tokens, links, recovery codes) and their hashes:
+the one place every domain takes its secrets from."""
 
 from __future__ import annotations
 

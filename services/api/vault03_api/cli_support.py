@@ -1,0 +1,36 @@
+"""What every `vault03` subcommand needs: the database at the current schema, and service
+functions run in one transaction audited as done by the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+
+from vault03_api.audit.context import AuditContext, acting
+from vault03_api.auth.runner import run_sync
+from vault03_api.db import create_db_engine
+from vault03_api.errors import AppError
+from vault03_api.migrations import upgrade_database
+from vault03_api.settings import ApiSettings
+
+T = TypeVar("T")
+CLI_CONTEXT = AuditContext(user_id=None, ip=None, user_agent="vault03-cli")
+
+
+def open_database(settings: ApiSettings) -> Engine:
+    """The API's database, brought to the current schema."""
+    engine = create_db_engine(settings.database_path)
+    upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
+    return engine
+
+
+def run_command(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a service function in one transaction, audited as done by the system (the CLI)."""
+    with acting(CLI_CONTEXT):
+        try:
+            return run_sync(engine, fn, **kwargs)
+        except AppError as error:
+            raise click.ClickException(error.message) from None
