@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,39 @@ class Conflict(AppError):
     status_code = 409
 
 
+class StorageFull(AppError):
+    """The server's disk is full: nothing of the request was stored."""
+
+    status_code = 507
+
+    def __init__(self) -> None:
+        super().__init__(
+            "storage full",
+            detail="the server's disk is full: nothing was stored; try again once an operator "
+            "has freed space",
+        )
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# SQLite's message for SQLITE_FULL: pysqlite3's errors carry no error code.
+SQLITE_FULL_MESSAGE = "database or disk is full"
+
+
+def disk_full_cause(exc: BaseException) -> str | None:
+    """What says the disk is full in `exc` or what caused it (None when it is something else).
+
+    Only the OS's or SQLite's own words: a driver error's text would hold the statement and
+    its parameters."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno in DISK_FULL_ERRNOS:
+            return cause.strerror or "no space left on device"
+        if isinstance(cause, DBAPIError) and SQLITE_FULL_MESSAGE in str(cause.orig):
+            return SQLITE_FULL_MESSAGE
+        cause = cause.__cause__
+    return None
+
+
 class ErrorBody(BaseModel):
     """The body of every error response."""
 
@@ -61,7 +96,8 @@ def _body(error: str, detail: Any = None) -> dict[str, Any]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Render AppError, validation errors and unknown routes as `{"error", "detail"}`."""
+    """Render every error as `{"error", "detail"}`: AppError, validation errors, unknown
+    routes, a full disk (507), and anything unexpected (500, logged by the server)."""
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -82,3 +118,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             _body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
+
+    async def storage_full(request: Request, exc: Exception) -> JSONResponse:
+        cause = disk_full_cause(exc)
+        if cause is None:
+            raise exc  # to the 500 below
+        log.error("request refused: the disk is full", extra={"error": cause})
+        error = StorageFull()
+        return JSONResponse(_body(error.message, error.detail), status_code=error.status_code)
+
+    # Where a full disk shows: writing a blob (OSError) and writing the database (SQLite).
+    app.add_exception_handler(OSError, storage_full)
+    app.add_exception_handler(DBAPIError, storage_full)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette raises the error on after this response, so the server logs it in full.
+        return JSONResponse(_body("internal error"), status_code=500)

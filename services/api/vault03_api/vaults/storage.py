@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import logging
 import os
@@ -138,9 +139,14 @@ class BlobWriter:
         """Close and delete the partial file; safe to call more than once."""
         with self._lock:
             self._done = True
-            self._wait_flush()
-            self._file.close()
-            self.partial.unlink(missing_ok=True)
+            try:
+                self._wait_flush()
+                # On a full disk the buffered tail cannot be flushed and close() says so, yet
+                # the descriptor is closed all the same: the partial file must go regardless.
+                with contextlib.suppress(OSError):
+                    self._file.close()
+            finally:
+                self.partial.unlink(missing_ok=True)
 
 
 async def seal_stream(
