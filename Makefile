@@ -4,7 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck install clean bench docs
+# The staff console (ui/): pnpm as pinned in ui/package.json, from the npm registry when this
+# machine has Node.js but no pnpm.
+PNPM_VERSION := $(shell sed -n 's/.*"packageManager": "pnpm@\([^"]*\)".*/\1/p' ui/package.json)
+PNPM := $(shell command -v pnpm 2>/dev/null || echo npx --yes pnpm@$(PNPM_VERSION))
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
+	ui/pnpm-lock.yaml ui/vite.config.ts ui/tsconfig.json
+
+.PHONY: run test lint typecheck install clean bench docs ui ui-client
+
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +22,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) ui
 	$(BIN)/python -m vault03_api.devrun
+
+# Built when missing or older than its sources; without Node.js the fleet still starts.
+ui: ui/dist/index.html
+
+ui/dist/index.html: $(UI_SOURCES)
+	@if command -v node >/dev/null 2>&1; then \
+		cd ui && $(PNPM) install --frozen-lockfile && $(PNPM) build; \
+	else \
+		echo "  The staff console needs Node.js 20 or newer to build (Debian: apt-get install nodejs npm)."; \
+		echo "  Starting the fleet without it: the API answers at /api, the console is not served."; \
+	fi
+
+# The console's API client, after a change to the API: ui/openapi.json, then its types.
+ui-client: $(STAMP)
+	$(BIN)/python infra/scripts/openapi.py
+	cd ui && $(PNPM) install --frozen-lockfile && $(PNPM) api:types
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,4 +59,4 @@ bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache ui/node_modules ui/dist

@@ -94,6 +94,30 @@ def test_proxies_to_the_api_over_tls_with_security_headers_and_gzip(
 
 
 @pytest.mark.fleet
+def test_serves_the_console_from_its_directory_and_the_api_beside_it(
+    proxy: Nginx, api: ApiProcess
+) -> None:
+    console = proxy.root / "ui"
+    (console / "assets").mkdir()
+    (console / "index.html").write_text('<!doctype html><script src="/assets/app-1.js"></script>')
+    (console / "assets" / "app-1.js").write_text("console.log('console')")
+    with client(proxy) as http:
+        for path in ("/", "/set-password"):
+            page = http.get(path)
+            assert page.status_code == 200 and "/assets/app-1.js" in page.text, path
+            assert page.headers["cache-control"] == "no-cache"
+            assert "default-src 'self'" in page.headers["content-security-policy"]
+        script = http.get("/assets/app-1.js")
+        assert script.status_code == 200 and "max-age=31536000" in script.headers["cache-control"]
+        assert http.get("/api/health").json()["status"] == "ok"
+        assert http.get("/api/no-such-route").json()["error"]
+        docs = http.get("/docs")
+        assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text
+        assert http.get("/docs/assets/swagger-ui.css").status_code == 200
+        assert http.get("/metrics").status_code == 404
+
+
+@pytest.mark.fleet
 def test_the_api_sees_the_real_client_address(proxy: Nginx, api: ApiProcess) -> None:
     with client(proxy, source="127.0.0.2") as http:
         # A forged X-Forwarded-For is overwritten by nginx, not passed on.

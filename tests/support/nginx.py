@@ -69,7 +69,7 @@ class Nginx:
         self.http_port = free_port()
         self.logs = root / "logs"
         self.certificate = self_signed_certificate(root / "certs")
-        for directory in ("logs", "www", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        for directory in ("logs", "www", "ui", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (root / directory).mkdir(parents=True, exist_ok=True)
         site = _replace(
             (NGINX_DIR / "sites-available" / "vault03").read_text(),
@@ -82,6 +82,7 @@ class Nginx:
                 "/etc/letsencrypt/live/vault03.yourdomain.com/": f"{root}/certs/",
                 "/var/log/nginx/": f"{self.logs}/",
                 "/var/www/certbot": f"{root}/www",
+                "root /opt/vault03/ui;": f"root {root}/ui;",
                 **(site_changes or {}),
             },
         )

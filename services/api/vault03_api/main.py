@@ -20,6 +20,7 @@ from vault03_api.audit.router import router as audit_router
 from vault03_api.auth.access import authorize
 from vault03_api.auth.passwords import Passwords
 from vault03_api.auth.router import router as auth_router
+from vault03_api.console import install_console
 from vault03_api.customers.router import router as customers_router
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.relay import OutboxRelay
@@ -151,6 +152,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version=__version__,
         lifespan=locked_lifespan,
         dependencies=[Depends(authorize)],
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_portal_pages(app)
@@ -176,6 +179,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(portal_router)
     app.include_router(webhooks_router)
     app.include_router(maintenance_router)
+    install_console(app, settings)
     return app
 
 

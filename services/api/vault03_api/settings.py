@@ -31,6 +31,8 @@ class ApiSettings(ServiceSettings):
     """Port the API listens on."""
     public_url: str = "http://127.0.0.1:8041"
     """Base URL users reach VAULT03 at (links in messages start with it)."""
+    ui_dir: Path | None = None
+    """The built staff console (ui/dist) the API serves at /; unset in compose (nginx serves it)."""
     data_dir: Path = Path("var/data")
     """The database `data.db` and the encrypted `files/`; only the API reads it."""
     keys_dir: Path = Path("var/keys")

@@ -85,6 +85,11 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/s/{token}/files/{file_id}"): PUBLIC,
     ("POST", "/s/{token}/files"): PUBLIC,
     ("POST", "/s/{token}/logout"): PUBLIC,
+    # the staff console's page, its built files, and the API reference's init script
+    ("GET", "/"): PUBLIC,
+    ("GET", "/set-password"): PUBLIC,
+    ("GET", "/assets/{name}"): PUBLIC,
+    ("GET", "/docs/swagger-init.js"): PUBLIC,
     # maintenance: everyone sees the windows (a banner), admins schedule and switch
     ("GET", "/api/maintenance"): ANY,
     ("POST", "/api/maintenance/windows"): ADMIN,

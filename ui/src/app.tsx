@@ -1,0 +1,137 @@
+// The console: who is signed in decides the screen; the fragment decides the page.
+import type { JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+
+import { api, rememberSession, type Session, whenSignedOut } from "./api/client";
+import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from "./pages/auth";
+import { Page } from "./components";
+import { t } from "./messages";
+import { currentPlace, navigate, safeNext, signInRoute, useRoute } from "./router";
+
+function Home({ session }: { session: Session }): JSX.Element {
+  return (
+    <Page title={t("home.title", { name: session.user.name })}>
+      <p>{t("home.intro")}</p>
+    </Page>
+  );
+}
+
+function Account({ session, onSession }: { session: Session; onSession: (s: Session) => void }): JSX.Element {
+  const { name, email, role } = session.user;
+  return (
+    <Page title={t("account.title")}>
+      <p>{t("account.signed_in_as", { name, email, role })}</p>
+      <ChangePassword forced={session.stage === "password"} onSession={onSession} />
+    </Page>
+  );
+}
+
+function NotFound(): JSX.Element {
+  return (
+    <Page title={t("notfound.title")}>
+      <a href="#/">{t("notfound.back")}</a>
+    </Page>
+  );
+}
+
+function Layout({ session, onSignOut, children }: { session: Session; onSignOut: () => void; children: JSX.Element }): JSX.Element {
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(event) => { event.preventDefault(); document.getElementById("main")?.focus(); }}>
+        {t("app.skip")}
+      </a>
+      <header class="top">
+        <span class="brand">{t("app.name")}</span>
+        <nav aria-label={t("nav.main")}>
+          <a href="#/">{t("nav.home")}</a>
+          <a href="#/account">{t("nav.account")}</a>
+          <span class="who">{session.user.name}</span>
+          <button type="button" class="link" onClick={onSignOut}>
+            {t("nav.sign_out")}
+          </button>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
+
+export function App(): JSX.Element {
+  // undefined: not known yet; null: nobody is signed in.
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [expired, setExpired] = useState(false);
+  const route = useRoute();
+
+  const adopt = (next: Session | null): void => {
+    rememberSession(next);
+    setSession(next);
+    if (next?.stage === "full" && route.path === "/sign-in") {
+      navigate(safeNext(route.query.get("next")));
+    }
+  };
+
+  useEffect(() => {
+    whenSignedOut(() => {
+      rememberSession(null);
+      setSession(null);
+      setExpired(true);
+      if (!currentPlace().startsWith("/sign-in")) navigate(signInRoute(currentPlace()));
+    });
+    void api.GET("/api/auth/me").then(
+      ({ data }) => adopt(data ?? null),
+      () => adopt(null),
+    );
+  }, []);
+
+  useEffect(() => {
+    // Signed in and still on the sign-in page (a reload, the back button): go on.
+    if (session?.stage === "full" && route.path === "/sign-in") {
+      navigate(safeNext(route.query.get("next")));
+    }
+  }, [session, route.path]);
+
+  if (location.pathname === "/set-password") {
+    return (
+      <main id="main">
+        <SetPassword />
+      </main>
+    );
+  }
+  if (session === undefined) {
+    return <main id="main"><p role="status">{t("app.loading")}</p></main>;
+  }
+  const signIn = (next: Session): void => {
+    setExpired(false);
+    adopt(next);
+  };
+  if (session === null) {
+    if (route.path !== "/sign-in" && route.path !== "/forgot") {
+      navigate(signInRoute(currentPlace()));
+    }
+    return <main id="main">{route.path === "/forgot" ? <Forgot /> : <SignIn expired={expired} onSession={signIn} />}</main>;
+  }
+  const signOut = (): void => {
+    void api.POST("/api/auth/logout").finally(() => {
+      adopt(null);
+      navigate("/sign-in");
+    });
+  };
+  if (session.stage === "totp") return <main id="main"><SecondFactor onSession={signIn} /></main>;
+  if (session.stage === "enrol") return <main id="main"><Enrol onSession={signIn} /></main>;
+  if (session.stage === "password") {
+    return <main id="main"><Page title={t("account.title")}><ChangePassword forced onSession={signIn} /></Page></main>;
+  }
+  const pages: Record<string, () => JSX.Element> = {
+    "/": () => <Home session={session} />,
+    "/sign-in": () => <Home session={session} />,
+    "/account": () => <Account session={session} onSession={adopt} />,
+  };
+  const page = pages[route.path] ?? (() => <NotFound />);
+  return (
+    <Layout session={session} onSignOut={signOut}>
+      {page()}
+    </Layout>
+  );
+}

@@ -1,0 +1,96 @@
+// Small accessible building blocks: labelled fields with their errors, alerts, pages.
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+
+import type { Problem } from "./api/errors";
+import { fieldError } from "./api/errors";
+
+interface FieldProps {
+  name: string;
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  problem?: Problem | null;
+  type?: string;
+  autoComplete?: string;
+  inputMode?: "numeric" | "text" | "email" | "tel";
+  required?: boolean;
+  hint?: string;
+}
+
+export function Field(props: FieldProps): JSX.Element {
+  const id = `field-${props.name}`;
+  const error = fieldError(props.problem ?? null, props.name);
+  const described = [props.hint ? `${id}-hint` : "", error ? `${id}-error` : ""]
+    .filter(Boolean)
+    .join(" ");
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? "text"}
+        value={props.value}
+        required={props.required ?? true}
+        autoComplete={props.autoComplete ?? "off"}
+        inputMode={props.inputMode}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={described || undefined}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ProblemAlert({ problem }: { problem: Problem | null }): JSX.Element | null {
+  if (!problem) return null;
+  return (
+    <div class="alert" role="alert">
+      {problem.message}
+    </div>
+  );
+}
+
+export function Notice({ children }: { children: ComponentChildren }): JSX.Element {
+  return (
+    <div class="notice" role="status">
+      {children}
+    </div>
+  );
+}
+
+/** A page with its heading focused on arrival, so screen readers announce the new screen. */
+export function Page({ title, children }: { title: string; children: ComponentChildren }): JSX.Element {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${title} · VAULT03`;
+    heading.current?.focus();
+  }, [title]);
+  return (
+    <section class="page">
+      <h1 tabIndex={-1} ref={heading}>
+        {title}
+      </h1>
+      {children}
+    </section>
+  );
+}
+
+export function Submit({ busy, children }: { busy: boolean; children: ComponentChildren }): JSX.Element {
+  return (
+    <button type="submit" class="primary" disabled={busy} aria-busy={busy ? "true" : undefined}>
+      {children}
+    </button>
+  );
+}
