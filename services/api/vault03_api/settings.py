@@ -111,6 +111,8 @@ class ApiSettings(ServiceSettings):
     """Wrong access codes a link accepts before it locks."""
     share_lock_minutes: int = Field(30, ge=1)
     """How long a link stays locked after too many wrong codes."""
+    share_max_uploads: int = Field(100, ge=1)
+    """Documents a recipient may send back through one share (403 past it)."""
     portal_session_idle_minutes: int = Field(15, ge=1)
     """A recipient's portal session ends after this long without a request."""
     portal_session_minutes: int = Field(60, ge=1)

@@ -19,6 +19,10 @@ from vault03_api.vaults.service import sanitise_filename
         ("  ..hidden  ", "hidden"),
         ("multiple   spaces\tand\ttabs.doc", "multiple spaces and tabs.doc"),
         ("Cafe\u0301.txt", "Caf\u00e9.txt"),
+        # Bidi controls would show "invoice\u202efdp.exe" as "invoiceexe.pdf".
+        ("invoice\u202efdp.exe", "invoice_fdp.exe"),
+        ("a\u2066b\u2069c\u200fd\u061ce.txt", "a_b_c_d_e.txt"),
+        ("zero\u200bwidth\ufeff.txt", "zero_width_.txt"),
     ],
 )
 def test_cleaned(raw: str, clean: str) -> None:

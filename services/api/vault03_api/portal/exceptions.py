@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from vault03_api.errors import AppError
+
+
+class UploadLimitReached(AppError):
+    """The share has received as many documents as a share may (`share_max_uploads`)."""
+
+    status_code = 403
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"This share has received {limit} documents, the most it accepts. "
+            "Ask the sender for a new share to send more.",
+            detail={"limit": limit},
+        )
+
 
 class PortalError(Exception):
     """A portal request that ends on an error page: its status, template and message."""

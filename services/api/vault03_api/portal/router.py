@@ -3,6 +3,7 @@ own code and portal session. Every answer is a page (or a file) with strict head
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -24,7 +25,6 @@ from vault03_api.shares.credentials import normalise_code, portal_cookie_name
 from vault03_api.shares.messages import shown_time
 from vault03_api.shares.service import downloads_left
 from vault03_api.state import AppState
-from vault03_api.vaults.models import StoredFile
 from vault03_api.vaults.multipart import MultipartFile
 from vault03_api.vaults.service import sanitise_filename
 from vault03_api.vaults.transfer import download_response, receive_file, send_file
@@ -299,19 +299,6 @@ async def upload(
 
 async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Request) -> str:
     name: str | None = None
-
-    async def log(outcome: str, stored: StoredFile | None = None) -> None:
-        await in_transaction(
-            state.engine,
-            portal.finish_upload,
-            share_id=share_id,
-            stored=stored,
-            outcome=outcome,
-            file_name=name,
-            visitor=_visitor(),
-            now=clock.utcnow(),
-        )
-
     try:
         form = MultipartFile(
             request.stream(),
@@ -319,25 +306,36 @@ async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Re
             limit=state.settings.max_file_bytes,
         )
         await form.start()
-        name = await in_transaction(
-            state.engine,
-            portal.free_name,
-            vault_id=vault_id,
-            name=sanitise_filename(form.filename),
-        )
+        name = sanitise_filename(form.filename)
         stored = await receive_file(
             state,
             vault_id=vault_id,
             name=name,
+            replace=False,  # a recipient's upload never replaces a document
             content_type=form.content_type,
             body=form.body(),
             declared_size=None,
             uploaded_by=None,
+            on_record=functools.partial(
+                portal.record_upload,
+                share_id=share_id,
+                visitor=_visitor(),
+                settings=state.settings,
+                now=clock.utcnow(),
+            ),
         )
     except AppError as error:
-        await log(type(error).__name__)
+        await in_transaction(
+            state.engine,
+            portal.finish_upload,
+            share_id=share_id,
+            stored=None,
+            outcome=type(error).__name__,
+            file_name=name,
+            visitor=_visitor(),
+            now=clock.utcnow(),
+        )
         raise _portal_error(error) from None
-    await log("ok", stored)
     return stored.name
 
 

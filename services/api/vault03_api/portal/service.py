@@ -12,12 +12,12 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import PurePosixPath
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from vault03_api.auth.throttle import InFlight
-from vault03_api.portal.exceptions import LinkGone, PortalError
+from vault03_api.portal.exceptions import LinkGone, PortalError, UploadLimitReached
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import messages
 from vault03_api.shares.models import AccessEvent, PortalSession, Share, ShareAccess
@@ -419,6 +419,17 @@ def begin_download(
     return stored
 
 
+def uploads_received(session: Session, *, share_id: int) -> int:
+    """Documents the share has received (its upload lines that ended well)."""
+    return session.exec(
+        select(func.count()).where(
+            ShareAccess.share_id == share_id,
+            ShareAccess.event == AccessEvent.UPLOAD.value,
+            ShareAccess.outcome == "ok",
+        )
+    ).one()
+
+
 def begin_upload(
     session: Session,
     *,
@@ -429,12 +440,17 @@ def begin_upload(
     settings: ApiSettings,
     now: datetime,
 ) -> Share | Refusal:
-    """Admit an upload: a session, its CSRF token, and the upload permission."""
+    """Admit an upload: a session, its CSRF token, the upload permission, and room under the
+    share's upload limit (checked again when the file is recorded: see `record_upload`)."""
     share, portal = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
+    assert share.id is not None
+    limit = settings.share_max_uploads
     if not csrf or not secrets.compare_digest(csrf, portal.csrf_token):
         outcome, refusal = "csrf_refused", Refusal(403, "The form has expired; reload the page.")
     elif not share.can_upload:
         outcome, refusal = "not_permitted", Refusal(403, "This share does not accept files.")
+    elif uploads_received(session, share_id=share.id) >= limit:
+        outcome, refusal = "upload_limit_reached", Refusal(403, UploadLimitReached(limit).message)
     else:
         return share
     log_access(
@@ -443,23 +459,29 @@ def begin_upload(
     return refusal
 
 
-def free_name(session: Session, *, vault_id: int, name: str) -> str:
-    """`name`, or `name (2)`, `name (3)`...: a recipient's upload never replaces a file."""
-    taken = set(
-        session.exec(
-            select(StoredFile.name).where(
-                StoredFile.vault_id == vault_id, col(StoredFile.deleted_at).is_(None)
-            )
-        ).all()
+def record_upload(
+    session: Session,
+    stored: StoredFile,
+    *,
+    share_id: int,
+    visitor: Visitor,
+    settings: ApiSettings,
+    now: datetime,
+) -> None:
+    """In the transaction that records a received file: refuse it past the share's upload
+    limit (writes are serialised, so parallel uploads cannot pass it), else log it and tell
+    the share's creator."""
+    if uploads_received(session, share_id=share_id) >= settings.share_max_uploads:
+        raise UploadLimitReached(settings.share_max_uploads)
+    finish_upload(
+        session,
+        share_id=share_id,
+        stored=stored,
+        outcome="ok",
+        file_name=stored.name,
+        visitor=visitor,
+        now=now,
     )
-    if name not in taken:
-        return name
-    path = PurePosixPath(name)
-    stem, suffix = (path.stem, path.suffix) if path.stem else (name, "")
-    number = 2
-    while f"{stem} ({number}){suffix}" in taken:
-        number += 1
-    return f"{stem} ({number}){suffix}"
 
 
 def finish_upload(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from vault03_api.audit.models import Audited
@@ -30,6 +30,16 @@ class StoredFile(Audited, SQLModel, table=True):
     """A file: its metadata, and its data key wrapped by master key `key_version`."""
 
     __tablename__ = "files"
+    # One live file per name in a vault (superseded and deleted ones keep theirs).
+    __table_args__ = (
+        Index(
+            "ux_files_live_name",
+            "vault_id",
+            "name",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
     # Key rotation rewraps keys in bulk; the rotation itself is the audited event.
     __audit_exclude__ = frozenset({"wrapped_key", "key_version"})
     __audit_redact__ = frozenset({"wrapped_key"})

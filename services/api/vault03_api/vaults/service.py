@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -23,13 +24,20 @@ from vault03_api.vaults.storage import SealedBody
 
 MAX_NAME_BYTES = 255
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Controls, invisible format characters (bidi overrides such as U+202E turn
+# "invoice\u202efdp.exe" into "invoiceexe.pdf" on screen), line separators, surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def sanitise_filename(raw: str) -> str:
-    """A name safe to show and to offer in Content-Disposition: no path, no control or
-    reserved characters, no leading dots, at most 255 UTF-8 bytes (the extension kept)."""
+    """A name safe to show and to offer in Content-Disposition: no path, no control, format
+    (bidi) or reserved characters, no leading dots, at most 255 UTF-8 bytes (the extension
+    kept)."""
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", " ".join(name.split())).lstrip(". ").rstrip(". ")
+    name = "".join(
+        "_" if unicodedata.category(c) in _INVISIBLE else c for c in " ".join(name.split())
+    )
+    name = _UNSAFE.sub("_", name).lstrip(". ").rstrip(". ")
     if not name:
         raise BadUpload("the file name is empty once cleaned", detail={"name": raw[:300]})
     if len(name.encode()) > MAX_NAME_BYTES:
@@ -156,12 +164,32 @@ def upload_limit(session: Session, *, vault_id: int, max_file_bytes: int) -> Upl
     return bound
 
 
+def free_name(session: Session, *, vault_id: int, name: str) -> str:
+    """`name`, or the first free of `name (2)`, `name (3)`... among the vault's live files."""
+    taken = set(
+        session.exec(
+            select(StoredFile.name).where(
+                StoredFile.vault_id == vault_id, col(StoredFile.deleted_at).is_(None)
+            )
+        ).all()
+    )
+    if name not in taken:
+        return name
+    path = PurePosixPath(name)
+    stem, suffix = (path.stem, path.suffix) if path.stem else (name, "")
+    number = 2
+    while f"{stem} ({number}){suffix}" in taken:
+        number += 1
+    return f"{stem} ({number}){suffix}"
+
+
 def add_file(
     session: Session,
     *,
     vault_id: int,
     file_id: str,
     name: str,
+    replace: bool,
     content_type: str,
     body: SealedBody,
     data_key: bytes,
@@ -170,22 +198,29 @@ def add_file(
     max_file_bytes: int,
     now: datetime,
 ) -> StoredFile:
-    """Record a stored blob. The quota is checked again here, inside the write transaction,
-    since uploads to one vault run concurrently. A live file of the same name is replaced."""
+    """Record a stored blob under a name settled here, in the write transaction that records
+    it, so that concurrent uploads of one name never take the same one: with `replace`, a live
+    staff file of that name is superseded (soft deleted); otherwise, or when the name belongs
+    to a file a recipient sent, the new file takes the first free `name (n).ext`. The quota is
+    checked again here too, since uploads to one vault run concurrently."""
     bound = upload_limit(session, vault_id=vault_id, max_file_bytes=max_file_bytes)
-    replaced = session.exec(
+    holder = session.exec(
         select(StoredFile).where(
             StoredFile.vault_id == vault_id,
             StoredFile.name == name,
             col(StoredFile.deleted_at).is_(None),
         )
-    ).all()
-    freed = sum(old.size for old in replaced)
+    ).first()
+    superseded = holder if replace and holder and holder.uploaded_by is not None else None
+    if holder is not None and superseded is None:
+        name = free_name(session, vault_id=vault_id, name=name)
+    freed = superseded.size if superseded else 0
     if body.size > bound.limit + freed:
         raise TooLarge("the file is too large", detail={"reason": bound.reason})
-    for old in replaced:
-        old.deleted_at = now
-        session.add(old)
+    if superseded is not None:
+        superseded.deleted_at = now
+        session.add(superseded)
+        session.flush()  # the live name is free before the new row takes it
     version = ring.current_version
     stored = StoredFile(
         id=file_id,

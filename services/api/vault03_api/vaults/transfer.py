@@ -12,11 +12,12 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from prometheus_client import Counter
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
@@ -50,12 +51,17 @@ async def receive_file(
     *,
     vault_id: int,
     name: str,
+    replace: bool,
     content_type: str,
     body: AsyncIterator[bytes],
     declared_size: int | None,
     uploaded_by: int | None,
+    on_record: Callable[[Session, StoredFile], None] | None = None,
 ) -> StoredFile:
-    """Store an uploaded body as a new file of `vault_id`; TooLarge past the limits."""
+    """Store an uploaded body as a new file of `vault_id`; TooLarge past the limits.
+
+    The name is settled when the file is recorded (see service.add_file); `on_record` runs in
+    that same transaction (and may refuse the file by raising)."""
     bound = await run_in_threadpool(_limit, state, vault_id)
     if declared_size is not None and declared_size > bound.limit:
         raise TooLarge("the file is too large", detail={"reason": bound.reason})
@@ -69,11 +75,12 @@ async def receive_file(
 
     def record() -> StoredFile:
         with session_scope(state.engine) as session:
-            return service.add_file(
+            stored = service.add_file(
                 session,
                 vault_id=vault_id,
                 file_id=file_id,
                 name=name,
+                replace=replace,
                 content_type=content_type,
                 body=sealed,
                 data_key=data_key,
@@ -82,6 +89,9 @@ async def receive_file(
                 max_file_bytes=state.settings.max_file_bytes,
                 now=clock.utcnow(),
             )
+            if on_record is not None:
+                on_record(session, stored)
+            return stored
 
     # Shielded: once the commit has started it finishes even if the client goes away, so the
     # blob is removed only when the row is known not to exist (else the start-up sweep does).

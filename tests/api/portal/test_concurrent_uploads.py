@@ -1,0 +1,175 @@
+"""Uploads of one name at the same time, against a running API: every upload is kept, and a
+recipient's document never takes the place of a staff one (nor the other way round)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import NatsServer
+from tests.support.api_process import ApiProcess
+from tests.support.live_shares import share_over_http, staff_api_token
+
+BOUNDARY = "vault03-test-boundary"
+PIECE = 256 * 1024
+
+
+@pytest.fixture
+def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
+    process = ApiProcess(tmp_path / "vault03", nats_url=nats_server.url)
+    process.env["VAULT03_API_PUBLIC_URL"] = process.url
+    process.env["VAULT03_API_SESSION_COOKIE_SECURE"] = "false"  # plain HTTP on loopback
+    process.start()
+    yield process
+    process.stop()
+
+
+def access_code(database: Path) -> str:
+    with sqlite3.connect(database) as connection:
+        (payload,) = connection.execute(
+            "SELECT payload FROM deliveries WHERE kind = 'access_code' "
+            "ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+    match = re.search(r"(\d{4} \d{4})", payload)
+    assert match is not None
+    return match.group(1)
+
+
+def portal_client(api: ApiProcess, path: str, code: str) -> tuple[httpx.Client, str]:
+    """A recipient's browser signed in to the share, and the page's CSRF token."""
+    client = httpx.Client(base_url=api.url, timeout=60)
+    entered = client.post(f"{path}/code", data={"code": code})
+    assert entered.status_code == 303, entered.text
+    page = client.get(path)
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match is not None, page.text
+    return client, match.group(1)
+
+
+def form_body(name: str, data: bytes, started: threading.Barrier) -> Iterator[bytes]:
+    """A multipart form sent in pieces: its head and first piece, then (once every upload
+    of the test has begun) the rest, so that all of them are in flight together."""
+    yield (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode() + data[:PIECE]
+    started.wait(timeout=60)
+    for offset in range(PIECE, len(data), PIECE):
+        yield data[offset : offset + PIECE]
+    yield f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def live_files(api: ApiProcess, token: str, vault_id: int) -> list[dict[str, object]]:
+    listed = httpx.get(
+        f"{api.url}/api/vaults/{vault_id}/files", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert listed.status_code == 200, listed.text
+    files: list[dict[str, object]] = listed.json()
+    return files
+
+
+def content(api: ApiProcess, token: str, file_id: object) -> bytes:
+    got = httpx.get(
+        f"{api.url}/api/files/{file_id}/content", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert got.status_code == 200, got.text
+    return got.content
+
+
+@pytest.mark.fleet
+def test_six_parallel_uploads_of_one_name_are_all_kept(api: ApiProcess) -> None:
+    database = api.root / "data" / "data.db"
+    token = staff_api_token(database)
+    live = share_over_http(api.url, token, files={}, permissions=["upload"])
+    path = _link(database)
+    clients = [portal_client(api, path, access_code(database)) for _ in range(6)]
+    documents = [os.urandom(4 * PIECE) for _ in clients]
+    started = threading.Barrier(len(clients))
+
+    def send(n: int) -> httpx.Response:
+        client, csrf = clients[n]
+        return client.post(
+            f"{path}/files?csrf={csrf}",
+            content=form_body("signed.pdf", documents[n], started),
+            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+        )
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        answers = list(pool.map(send, range(len(clients))))
+    assert [a.status_code for a in answers] == [303] * len(clients)
+    files = live_files(api, token, live.vault_id)
+    assert sorted(str(f["name"]) for f in files) == [
+        "signed (2).pdf",
+        "signed (3).pdf",
+        "signed (4).pdf",
+        "signed (5).pdf",
+        "signed (6).pdf",
+        "signed.pdf",
+    ]
+    received = sorted(content(api, token, f["id"]) for f in files)
+    assert received == sorted(documents)
+    for client, _ in clients:
+        client.close()
+
+
+@pytest.mark.fleet
+def test_a_recipient_and_staff_sending_one_name_together_keep_both(api: ApiProcess) -> None:
+    database = api.root / "data" / "data.db"
+    token = staff_api_token(database)
+    live = share_over_http(api.url, token, files={}, permissions=["download", "upload"])
+    path = _link(database)
+    client, csrf = portal_client(api, path, access_code(database))
+    staff_copy, recipient_copy = os.urandom(4 * PIECE), os.urandom(4 * PIECE)
+    started = threading.Barrier(2)
+
+    def staff_upload() -> httpx.Response:
+        def body() -> Iterator[bytes]:
+            yield staff_copy[:PIECE]
+            started.wait(timeout=60)
+            yield staff_copy[PIECE:]
+
+        return httpx.put(
+            f"{api.url}/api/vaults/{live.vault_id}/files/contract.pdf",
+            content=body(),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+
+    def recipient_upload() -> httpx.Response:
+        return client.post(
+            f"{path}/files?csrf={csrf}",
+            content=form_body("contract.pdf", recipient_copy, started),
+            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        staff_answer, recipient_answer = pool.submit(staff_upload), pool.submit(recipient_upload)
+        assert staff_answer.result().status_code == 201, staff_answer.result().text
+        assert recipient_answer.result().status_code == 303
+    files = live_files(api, token, live.vault_id)
+    by_content = {content(api, token, f["id"]): f for f in files}
+    # Whichever is recorded second takes "contract (2).pdf": neither replaces the other.
+    assert set(by_content) == {staff_copy, recipient_copy}
+    assert by_content[recipient_copy]["uploaded_by"] is None
+    assert by_content[staff_copy]["uploaded_by"] is not None
+    assert {str(f["name"]) for f in files} == {"contract.pdf", "contract (2).pdf"}
+    client.close()
+
+
+def _link(database: Path) -> str:
+    with sqlite3.connect(database) as connection:
+        (payload,) = connection.execute(
+            "SELECT payload FROM deliveries WHERE kind = 'share_link' "
+            "ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+    match = re.search(r"/s/[A-Za-z0-9_-]{43}", payload)
+    assert match is not None
+    return match.group(0)
