@@ -47,3 +47,41 @@ def test_database_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path: Path) ->
         assert pragma("busy_timeout") == 10_000
         sqlite_version = connection.exec_driver_sql("select sqlite_version()").scalar()
     assert tuple(int(part) for part in str(sqlite_version).split(".")) >= (3, 51, 3)
+
+
+def test_stored_media_types_are_cut_to_a_bounded_essence(tmp_path: Path) -> None:
+    from alembic import command
+
+    from vault03_api.migrations import alembic_config
+
+    engine = create_db_engine(tmp_path / "data.db")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+        connection.exec_driver_sql(
+            "INSERT INTO customers (name, email, preferred_channel, created_at, updated_at) "
+            "VALUES ('A', 'a@example.org', 'email', '2026-01-01', '2026-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO vaults (customer_id, name, created_at, updated_at) "
+            "VALUES (1, 'v', '2026-01-01', '2026-01-01')"
+        )
+        for file_id, content_type in [
+            ("a", "application/pdf"),
+            ("b", "Text/Plain; charset=utf-8"),
+            ("c", "x/" + "z" * 3_917),
+        ]:
+            connection.exec_driver_sql(
+                "INSERT INTO files (id, vault_id, name, content_type, size, sha256, key_version,"
+                " wrapped_key, created_at) VALUES (?, 1, ?, ?, 0, '', 1, x'00', '2026-01-01')",
+                (file_id, file_id, content_type),
+            )
+    upgrade_database(engine, database=tmp_path / "data.db", backup_dir=tmp_path / "backup")
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT id, content_type FROM files ORDER BY id").all()
+    assert [tuple(row) for row in rows] == [
+        ("a", "application/pdf"),
+        ("b", "text/plain"),
+        ("c", "application/octet-stream"),
+    ]

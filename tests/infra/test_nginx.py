@@ -380,3 +380,33 @@ def _exchange_large_file(
                 digest.update(part)
                 received += len(part)
     return received, digest.hexdigest()
+
+
+@pytest.mark.fleet
+def test_an_upload_with_a_huge_part_content_type_downloads_through_the_site(
+    proxy: Nginx, api: ApiProcess
+) -> None:
+    """A form part's Content-Type of 3,919 bytes was stored and sent back, past nginx's
+    proxy buffer for headers: the file answered 503 through the site."""
+    headers = {"Authorization": f"Bearer {staff_api_token(api.root / 'data' / 'data.db')}"}
+    with client(proxy) as http:
+        customer = http.post(
+            "/api/customers",
+            json={"name": "Ada", "email": "ada@example.org", "preferred_channel": "email"},
+            headers=headers,
+        )
+        assert customer.status_code == 201, customer.text
+        vault = http.post(
+            f"/api/customers/{customer.json()['id']}/vaults", json={"name": "v"}, headers=headers
+        )
+        assert vault.status_code == 201, vault.text
+        stored = http.post(
+            f"/api/vaults/{vault.json()['id']}/files",
+            files={"file": ("scan.pdf", b"%PDF-1.4 scan", "x/" + "z" * 3_917)},
+            headers=headers,
+        )
+        assert stored.status_code == 201, stored.text
+        got = http.get(f"/api/files/{stored.json()['id']}/content", headers=headers)
+    assert got.status_code == 200, got.text
+    assert got.content == b"%PDF-1.4 scan"
+    assert got.headers["content-type"] == "application/pdf"

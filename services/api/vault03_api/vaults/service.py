@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -48,6 +49,22 @@ def sanitise_filename(raw: str) -> str:
         stem = stem.encode()[:room].decode(errors="ignore")
         name = f"{stem}.{extension}" if extension else stem
     return name
+
+
+# A media type's essence, RFC 6838 restricted names (at most 127 characters each side).
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
+
+
+def media_type(declared: str | None, *, name: str) -> str:
+    """The media type to store and send back for an upload: the declared one's `type/subtype`
+    when it is well formed (parameters dropped), else one guessed from the name. Never the
+    client's raw text: a header of kilobytes sent back made the file undownloadable."""
+    essence = (declared or "").split(";", 1)[0].strip().lower()
+    if _MEDIA_TYPE.fullmatch(essence):
+        return essence
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or DEFAULT_MEDIA_TYPE
 
 
 # --- vaults ------------------------------------------------------------------------------
@@ -226,7 +243,7 @@ def add_file(
         id=file_id,
         vault_id=vault_id,
         name=name,
-        content_type=content_type,
+        content_type=media_type(content_type, name=name),
         size=body.size,
         sha256=body.sha256,
         key_version=version,
