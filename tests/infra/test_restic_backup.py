@@ -16,7 +16,7 @@ from tests.support.api_process import ApiProcess, api_environment
 from tests.support.installation import Installation, add_deliveries, count_rows, file_hashes
 from tests.support.tools import require_tool
 from tests.support.webhook import AlertReceiver
-from vault03_api.ops.backup import snapshot_database
+from vault03_api.snapshot import snapshot_database
 
 INFRA = Path(__file__).parents[2] / "infra"
 SCRIPT = INFRA / "backup" / "vault03-backup"

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from tests.support.installation import Installation, add_deliveries, count_rows, file_hashes
 from vault03_api import clock
 from vault03_api.cli import main
-from vault03_api.ops.backup import read_markers, snapshot_database
+from vault03_api.ops.backup import read_markers
+from vault03_api.snapshot import snapshot_database
 
 MOMENT = datetime(2026, 3, 1, 3, 0, 0, tzinfo=UTC)
 

@@ -92,12 +92,5 @@ def update_customer(
     return _out(customer)
 
 
-@router.delete(
-    "/{customer_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(CustomerNotFound, *_ERRORS),
-)
-@access(*_WRITERS)
-def delete_customer(customer_id: int, session: SessionDep) -> None:
-    """Soft delete the customer and their vaults; blobs are purged after the retention."""
-    service.delete_customer(session, customer_id=customer_id, now=clock.utcnow())
+# Deleting a customer takes their vaults with them: that route is in vaults/router.py (vaults
+# build on customers, never the reverse).

@@ -119,13 +119,9 @@ def list_customers(
 
 
 def delete_customer(session: Session, *, customer_id: int, now: datetime) -> Customer:
-    """Soft delete: the customer and their vaults disappear from every listing at once."""
-    from vault03_api.vaults.service import delete_customer_vaults
-
+    """Soft delete (their vaults go with them: see vaults.service.delete_customer)."""
     customer = get_customer(session, customer_id=customer_id)
     customer.deleted_at = now
     customer.updated_at = now
     session.add(customer)
-    delete_customer_vaults(session, customer_id=customer_id, now=now)
-    session.flush()
     return customer

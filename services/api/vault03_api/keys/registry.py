@@ -1,85 +1,28 @@
-"""What is stored under a master key version, domain by domain.
-
-A domain that wraps or seals something under the master key registers a `KeyUse`: how many
-items each version protects, and how to move a batch of them to another version. Rotation,
-retirement, `vault03 keys status` and the start-up check go through this list only.
-"""
+"""Every use of the master keys, listed here (a domain that seals something under a master key
+adds its `KeyUse` to `KEY_USES`): rotation, retirement, `vault03 keys status` and the start-up
+check go through this list only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from sqlalchemy import Integer, Table, cast, func, select, update
 from sqlmodel import Session
 
-from vault03_api import sealing
-from vault03_api.keyring import KeyRing
+from vault03_api.auth.keyuse import PENDING_TOTP_SECRETS, TOTP_SECRETS
+from vault03_api.keyuse import KeyUse
+from vault03_api.vaults.keyuse import FILE_DATA_KEYS
 
-
-@dataclass(frozen=True)
-class KeyUse:
-    """Items protected by a master key version.
-
-    `count_by_version(session)` -> {version: items}; `rewrap(session, ring, target, limit)`
-    moves up to `limit` items not yet under `target` to it and returns how many it moved."""
-
-    name: str
-    count_by_version: Callable[[Session], dict[int, int]]
-    rewrap: Callable[[Session, KeyRing, int, int], int]
-
-
-_uses: dict[str, KeyUse] = {}
-
-
-def register_key_use(use: KeyUse) -> KeyUse:
-    """Add a use (idempotent by name, so re-imports do not double it)."""
-    _uses[use.name] = use
-    return use
+KEY_USES: tuple[KeyUse, ...] = (TOTP_SECRETS, PENDING_TOTP_SECRETS, FILE_DATA_KEYS)
 
 
 def key_uses() -> list[KeyUse]:
-    """Every registered use; importing vault03_api.models registers them all."""
-    import vault03_api.models  # noqa: F401
-
-    return list(_uses.values())
+    """Every use of the master keys."""
+    return list(KEY_USES)
 
 
 def usage_by_version(session: Session) -> dict[int, dict[str, int]]:
     """{version: {use name: items}} over every use."""
     usage: dict[int, dict[str, int]] = {}
-    for use in key_uses():
+    for use in KEY_USES:
         for version, count in use.count_by_version(session).items():
             if count:
                 usage.setdefault(version, {})[use.name] = count
     return usage
-
-
-def sealed_column_use(
-    *, name: str, table: Table, key_column: str, column: str, purpose: Callable[[object], str]
-) -> KeyUse:
-    """A KeyUse for a text column of `vault03_api.sealing` tokens (`v<version>:...`);
-    `purpose(key)` gives the associated data each row's value was sealed with."""
-    value = table.c[column]
-    key = table.c[key_column]
-    version = cast(func.substr(value, 2, func.instr(value, ":") - 2), Integer)
-
-    def count_by_version(session: Session) -> dict[int, int]:
-        rows = session.execute(
-            select(version, func.count()).where(value.is_not(None)).group_by(version)
-        )
-        return {int(v): int(n) for v, n in rows}
-
-    def rewrap(session: Session, ring: KeyRing, target: int, limit: int) -> int:
-        prefix = f"v{target}:"
-        rows = session.execute(
-            select(key, value)
-            .where(value.is_not(None), func.substr(value, 1, len(prefix)) != prefix)
-            .limit(limit)
-        ).all()
-        for row_key, token in rows:
-            moved = sealing.reseal(ring, token, purpose=purpose(row_key), version=target)
-            session.execute(update(table).where(key == row_key).values({column: moved}))
-        return len(rows)
-
-    return KeyUse(name=name, count_by_version=count_by_version, rewrap=rewrap)

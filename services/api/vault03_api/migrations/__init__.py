@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from vault03_api.db import read_only_connection
-from vault03_api.ops.backup import snapshot_database
+from vault03_api.snapshot import snapshot_database
 
 log = logging.getLogger(__name__)
 

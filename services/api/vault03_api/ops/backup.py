@@ -10,7 +10,6 @@ An archive holds `vault03/data/data.db`, `vault03/data/files/...` and `vault03/c
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tarfile
 from collections.abc import Callable
@@ -18,57 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pysqlite3.dbapi2 as sqlite
+from vault03_api.snapshot import FILE_MODE, BackupError, snapshot_database
 
 STAMP_FORMAT = "%Y-%m-%d__%H-%M-%S"
 DB_SUFFIX = "_data.db"
 ARCHIVE_SUFFIX = "_vault03.tar.gz"
 ARCHIVE_ROOT = "vault03"
 MARKER_PREFIX = "last-success-"
-FILE_MODE = 0o640
 DIR_MODE = 0o750
 
 
 # Decides whether one path goes into an archive (None leaves it out).
 _Keep = Callable[[tarfile.TarInfo, Path], tarfile.TarInfo | None]
-
-
-class BackupError(Exception):
-    """A copy could not be made or failed its integrity check; nothing was kept."""
-
-
-def integrity_problems(database: Path) -> list[str]:
-    """`PRAGMA integrity_check` on a database file: an empty list when it is sound."""
-    try:
-        with contextlib.closing(sqlite.connect(database)) as connection:
-            rows = connection.execute("PRAGMA integrity_check").fetchall()
-    except sqlite.DatabaseError as exc:
-        return [f"{type(exc).__name__}: {exc}"]
-    results = [str(row[0]) for row in rows]
-    return [] if results == ["ok"] else results
-
-
-def snapshot_database(source: Path, target: Path) -> Path:
-    """Copy a live database to `target`, check its integrity, and only then keep it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
-    with (
-        contextlib.closing(sqlite.connect(f"file:{source}?mode=ro", uri=True)) as src,
-        contextlib.closing(sqlite.connect(partial)) as dst,
-    ):
-        src.backup(dst)
-        # A copy is one self-contained file: no WAL beside it.
-        dst.execute("PRAGMA journal_mode=DELETE")
-    problems = integrity_problems(partial)
-    if problems:
-        partial.unlink(missing_ok=True)
-        raise BackupError(f"copy of {source} failed its integrity check: {problems[:5]}")
-    with open(partial, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
-    os.chmod(target, FILE_MODE)
-    return target
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,7 @@ from pathlib import Path
 import click
 
 from vault03_api import clock
-from vault03_api.ops.backup import (
-    BackupError,
-    BackupSources,
-    create_backup,
-    integrity_problems,
-    snapshot_database,
-)
+from vault03_api.ops.backup import BackupSources, create_backup
 from vault03_api.ops.database import analyze, database_size, vacuum
 from vault03_api.ops.lock import DataDirBusy, DataDirLock
 from vault03_api.ops.restore import (
@@ -29,6 +23,7 @@ from vault03_api.ops.restore import (
     restore_backup,
 )
 from vault03_api.settings import ApiSettings
+from vault03_api.snapshot import BackupError, integrity_problems, snapshot_database
 
 START_HINT = (
     "Start the service again:\n"

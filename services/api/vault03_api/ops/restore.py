@@ -19,12 +19,11 @@ from vault03_api.ops.backup import (
     ARCHIVE_ROOT,
     ARCHIVE_SUFFIX,
     DIR_MODE,
-    FILE_MODE,
     archive_path,
     backup_stamp,
     database_copy_path,
-    integrity_problems,
 )
+from vault03_api.snapshot import FILE_MODE, integrity_problems
 
 # The guide's `chmod -R 750 .../files`: every directory and file under the files directory.
 FILES_MODE = DIR_MODE

@@ -1,4 +1,5 @@
-"""File data keys are wrapped by a master key version: registered for rotation and checks."""
+"""File data keys are wrapped by a master key version: listed in keys/registry.py for rotation
+and checks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from vault03_api.keyring import KeyRing
-from vault03_api.keys.registry import KeyUse, register_key_use
+from vault03_api.keyuse import KeyUse
 from vault03_api.vaults.crypto import rewrap_data_key
 from vault03_api.vaults.models import StoredFile
 
@@ -36,6 +37,4 @@ def _rewrap(session: Session, ring: KeyRing, target: int, limit: int) -> int:
     return len(batch)
 
 
-FILE_DATA_KEYS = register_key_use(
-    KeyUse(name="file data keys", count_by_version=_count_by_version, rewrap=_rewrap)
-)
+FILE_DATA_KEYS = KeyUse(name="file data keys", count_by_version=_count_by_version, rewrap=_rewrap)

@@ -112,6 +112,18 @@ def delete_vault(vault_id: int, session: SessionDep) -> None:
     service.delete_vault(session, vault_id=vault_id, now=clock.utcnow())
 
 
+@router.delete(
+    "/customers/{customer_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(CustomerNotFound, *_ERRORS),
+    tags=["customers"],
+)
+@access(*_WRITERS)
+def delete_customer(customer_id: int, session: SessionDep) -> None:
+    """Soft delete the customer and their vaults; blobs are purged after the retention."""
+    service.delete_customer(session, customer_id=customer_id, now=clock.utcnow())
+
+
 # --- files -------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from vault03_api.alerts import alert_operators
 from vault03_api.audit.recorder import record_read
+from vault03_api.customers import service as customers_service
 from vault03_api.customers.models import Customer
 from vault03_api.customers.service import get_customer
 from vault03_api.keyring import KeyRing
@@ -145,6 +146,14 @@ def delete_vault(session: Session, *, vault_id: int, now: datetime) -> Vault:
     session.add(vault)
     session.flush()
     return vault
+
+
+def delete_customer(session: Session, *, customer_id: int, now: datetime) -> Customer:
+    """Soft delete a customer: they and their vaults disappear from every listing at once."""
+    customer = customers_service.delete_customer(session, customer_id=customer_id, now=now)
+    delete_customer_vaults(session, customer_id=customer_id, now=now)
+    session.flush()
+    return customer
 
 
 def delete_customer_vaults(session: Session, *, customer_id: int, now: datetime) -> None:
