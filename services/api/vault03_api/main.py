@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from starlette_exporter import PrometheusMiddleware
 
 from vault03_api import __version__
-from vault03_api.audit.router import router as audit_router
+from vault03_api.auditlog.router import router as audit_router
 from vault03_api.auth.access import authorize
 from vault03_api.auth.passwords import Passwords
 from vault03_api.auth.router import router as auth_router

@@ -1,1 +1,2 @@
-"""The audit log: every change of an audited table, written in the same transaction, chained."""
+"""The audit log's recording: every change of an audited table, written in the same
+transaction, chained (read over HTTP by auditlog/)."""

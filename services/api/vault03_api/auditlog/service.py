@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from vault03_api.audit.models import AuditLog
-from vault03_api.audit.schemas import AuditEntryOut, AuditFilter
+from vault03_api.auditlog.schemas import AuditEntryOut, AuditFilter
 from vault03_api.csvtext import BATCH_ROWS, csv_text
 from vault03_api.db import read_only_session
 

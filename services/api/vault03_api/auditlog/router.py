@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from vault03_api.audit import service
-from vault03_api.audit.schemas import AuditFilter, AuditPageOut
+from vault03_api.auditlog import service
+from vault03_api.auditlog.schemas import AuditFilter, AuditPageOut
 from vault03_api.auth.access import access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
