@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import uvloop
 from argon2 import PasswordHasher
 
-from vault03_api.auth.passwords import lower_priority, make_hasher
 from vault03_api.devrun import nats_config, nats_server_binary
+from vault03_api.passwords import lower_priority, make_hasher
 from vault03_api.settings import ApiSettings
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from starlette_exporter import PrometheusMiddleware
 from vault03_api import __version__
 from vault03_api.auditlog.router import router as audit_router
 from vault03_api.auth.access import authorize
-from vault03_api.auth.passwords import Passwords
 from vault03_api.auth.router import router as auth_router
+from vault03_api.blobs.storage import BlobStore
 from vault03_api.console import install_console
 from vault03_api.customers.router import router as customers_router
 from vault03_api.db import create_db_engine, session_scope
@@ -43,6 +43,7 @@ from vault03_api.ops.metrics import (
     StorageCollector,
 )
 from vault03_api.ops.router import router as ops_router
+from vault03_api.passwords import Passwords
 from vault03_api.portal.pages import install_portal_pages
 from vault03_api.portal.router import router as portal_router
 from vault03_api.settings import ApiSettings
@@ -51,7 +52,6 @@ from vault03_api.state import AppState
 from vault03_api.users.router import router as users_router
 from vault03_api.vaults.maintenance import sweep_orphans
 from vault03_api.vaults.router import router as vaults_router
-from vault03_api.vaults.storage import BlobStore
 from vault03_api.webhooks.router import router as webhooks_router
 from vault03_common.logging import configure_logging
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from vault03_api.auth.passwords import Passwords
-from vault03_api.auth.throttle import InFlight
+from vault03_api.blobs.storage import BlobStore
+from vault03_api.inflight import InFlight
 from vault03_api.keyring import KeyRing, KeyRingSource
 from vault03_api.maintenance.gate import MaintenanceGate
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.health import DatabaseProbe
+from vault03_api.passwords import Passwords
 from vault03_api.settings import ApiSettings
-from vault03_api.vaults.storage import BlobStore
 
 
 @dataclass

@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2 import Type as Argon2Type
 
 from tests.support.identity import CSRF, PASSWORD, Harness
-from vault03_api.auth.passwords import Passwords
+from vault03_api.passwords import Passwords
 
 ADMIN = "admin@example.org"
 

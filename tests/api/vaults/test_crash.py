@@ -20,11 +20,11 @@ from sqlmodel import select
 from tests.support import free_port, port_open, wait_for
 from vault03_api import clock
 from vault03_api.auth.service import create_api_token
+from vault03_api.blobs.crypto import CHUNK_SIZE, HEADER_SIZE, TAG_SIZE
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.migrations import upgrade_database
 from vault03_api.settings import ApiSettings
 from vault03_api.users.service import create_admin
-from vault03_api.vaults.crypto import CHUNK_SIZE, HEADER_SIZE, TAG_SIZE
 from vault03_api.vaults.models import StoredFile
 
 PIECE = 64 * 1024

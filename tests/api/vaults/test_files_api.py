@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from tests.support.identity import FakeClock, Harness, harness_for, make_settings
 from tests.support.vaults import new_customer, new_vault, token_headers
-from vault03_api.vaults.crypto import CHUNK_SIZE, HEADER_SIZE, IntegrityError, chunk_offset
+from vault03_api.blobs.crypto import CHUNK_SIZE, HEADER_SIZE, IntegrityError, chunk_offset
 from vault03_api.vaults.maintenance import purge_once
 
 CS = CHUNK_SIZE

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from tests.support.identity import Harness
 from tests.support.vaults import new_vault, token_headers
+from vault03_api.blobs.crypto import HEADER_SIZE
 from vault03_api.cli import main as vault03
-from vault03_api.vaults.crypto import HEADER_SIZE
 
 
 def test_verify_reports_corrupt_and_missing(harness: Harness) -> None:

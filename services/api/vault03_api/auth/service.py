@@ -30,6 +30,7 @@ from vault03_api.auth.models import (
 from vault03_api.auth.sessions import IssuedSession, issue_session
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.errors import NotFound
+from vault03_api.inflight import InFlight
 from vault03_api.keyring import KeyRing
 from vault03_api.settings import ApiSettings
 from vault03_api.tokens import (
@@ -121,7 +122,7 @@ def begin_login(
     email: str,
     ip: str | None,
     settings: ApiSettings,
-    in_flight: throttle.InFlight,
+    in_flight: InFlight,
     now: datetime,
 ) -> LoginGate:
     """Reserve the attempt against the client and the account; fetch the hash to check.

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
@@ -21,6 +19,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlmodel import Session
 
 from vault03_api.auth.models import LoginThrottle
+from vault03_api.inflight import InFlight
 from vault03_api.settings import ApiSettings
 from vault03_api.timestamps import from_text
 
@@ -90,29 +89,6 @@ def _current(
     if now - row.window_started_at > limits.window:
         return 0, None
     return row.failures, None
-
-
-class InFlight:
-    """Attempts reserved and still being checked, per key (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def reserve(self, budgets: dict[str, int]) -> bool:
-        """Take one attempt on every key whose remaining budget allows it, or none at all."""
-        with self._lock:
-            if any(self._counts[key] >= budget for key, budget in budgets.items()):
-                return False
-            self._counts.update(budgets.keys())
-            return True
-
-    def release(self, keys: list[str]) -> None:
-        with self._lock:
-            self._counts.subtract(keys)
-            for key in keys:
-                if self._counts[key] <= 0:
-                    del self._counts[key]
 
 
 class _ThrottleRow(NamedTuple):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from vault03_api.audit.context import acting
+from vault03_api.blobs.crypto import IntegrityError
 from vault03_api.cli_support import CLI_CONTEXT, open_database
 from vault03_api.db import session_scope
 from vault03_api.keyring import (
@@ -18,7 +19,6 @@ from vault03_api.keys import service
 from vault03_api.keys.models import KeyRotation
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.reissue import reissue_every_share
-from vault03_api.vaults.crypto import IntegrityError
 
 
 @click.group()

@@ -11,10 +11,10 @@ from sqlalchemy import Engine
 
 from vault03_api import clock
 from vault03_api.auth.sessions import purge_dead_sessions
+from vault03_api.blobs.storage import BlobStore
 from vault03_api.db import session_scope
 from vault03_api.settings import ApiSettings
 from vault03_api.vaults.maintenance import purge_once
-from vault03_api.vaults.storage import BlobStore
 
 log = logging.getLogger(__name__)
 

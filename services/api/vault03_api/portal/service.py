@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from vault03_api.auth.throttle import InFlight
+from vault03_api.inflight import InFlight
 from vault03_api.portal.exceptions import LinkGone, PortalError, UploadLimitReached
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import messages

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from vault03_api.auth.passwords import Passwords
+from vault03_api.passwords import Passwords
 from vault03_api.settings import ApiSettings
 from vault03_api.tokens import new_token, token_hash
 

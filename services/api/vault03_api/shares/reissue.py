@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vault03_api.audit.context import acting
-from vault03_api.auth.passwords import make_hasher
 from vault03_api.cli_support import CLI_CONTEXT, open_database
+from vault03_api.passwords import make_hasher
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import service
 from vault03_api.shares.models import Share

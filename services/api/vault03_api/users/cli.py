@@ -9,10 +9,10 @@ from typing import Any
 import click
 
 from vault03_api import clock
-from vault03_api.auth.passwords import make_hasher
 from vault03_api.auth.service import check_password_policy
 from vault03_api.cli_support import open_database, run_command
 from vault03_api.errors import AppError
+from vault03_api.passwords import make_hasher
 from vault03_api.settings import ApiSettings
 from vault03_api.users import service
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
+from vault03_api.blobs.storage import BlobStore
 from vault03_api.cli_support import open_database
 from vault03_api.keyring import KeyRing, KeyRingError
 from vault03_api.settings import ApiSettings
 from vault03_api.vaults.maintenance import purge_once
-from vault03_api.vaults.storage import BlobStore
 from vault03_api.vaults.verify import verify_all
 
 

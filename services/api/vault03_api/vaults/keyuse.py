@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from vault03_api.blobs.crypto import rewrap_data_key
 from vault03_api.keyring import KeyRing
 from vault03_api.keyuse import KeyUse
-from vault03_api.vaults.crypto import rewrap_data_key
 from vault03_api.vaults.models import StoredFile
 
 

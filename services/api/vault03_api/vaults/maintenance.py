@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from vault03_api import clock
+from vault03_api.blobs.storage import BlobStore
 from vault03_api.db import session_scope
 from vault03_api.vaults.service import known_file_ids, purge_deleted
-from vault03_api.vaults.storage import BlobStore
 
 log = logging.getLogger(__name__)
 

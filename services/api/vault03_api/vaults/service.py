@@ -15,14 +15,14 @@ from sqlmodel import Session, col, select
 
 from vault03_api.alerts import alert_operators
 from vault03_api.audit.recorder import record_read
+from vault03_api.blobs.crypto import unwrap_data_key, wrap_data_key
+from vault03_api.blobs.storage import SealedBody
 from vault03_api.customers import service as customers_service
 from vault03_api.customers.models import Customer
 from vault03_api.customers.service import get_customer
 from vault03_api.keyring import KeyRing
-from vault03_api.vaults.crypto import unwrap_data_key, wrap_data_key
 from vault03_api.vaults.exceptions import BadUpload, FileNotFound, TooLarge, VaultNotFound
 from vault03_api.vaults.models import StoredFile, Vault
-from vault03_api.vaults.storage import SealedBody
 
 MAX_NAME_BYTES = 255
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')

@@ -22,13 +22,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from vault03_api import clock
+from vault03_api.blobs.crypto import IntegrityError, new_data_key
+from vault03_api.blobs.storage import BodyTooLarge, open_range, seal_stream
 from vault03_api.db import session_scope
 from vault03_api.state import AppState
 from vault03_api.vaults import service
-from vault03_api.vaults.crypto import IntegrityError, new_data_key
 from vault03_api.vaults.exceptions import FileCorrupt, RangeNotSatisfiable, TooLarge
 from vault03_api.vaults.models import StoredFile
-from vault03_api.vaults.storage import BodyTooLarge, open_range, seal_stream
 
 log = logging.getLogger(__name__)
 

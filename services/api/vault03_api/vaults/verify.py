@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from vault03_api.blobs.crypto import IntegrityError, unwrap_data_key
+from vault03_api.blobs.storage import BlobMissing, BlobStore
 from vault03_api.db import session_scope
 from vault03_api.keyring import KeyRing, KeyRingError
-from vault03_api.vaults.crypto import IntegrityError, unwrap_data_key
 from vault03_api.vaults.models import StoredFile
-from vault03_api.vaults.storage import BlobMissing, BlobStore
 
 _BATCH = 200
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vault03_api.auth.throttle import InFlight
+from vault03_api.inflight import InFlight
 
 
 def test_in_flight_budget_is_all_or_nothing() -> None:

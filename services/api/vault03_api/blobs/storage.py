@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from vault03_api.vaults.crypto import (
+from vault03_api.blobs.crypto import (
     CHUNK_SIZE,
     HEADER_SIZE,
     TAG_SIZE,

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vault03_api.keyring import KeyRing, write_key
-from vault03_api.vaults.crypto import (
+from vault03_api.blobs.crypto import (
     CHUNK_SIZE,
     HEADER_SIZE,
     TAG_SIZE,
@@ -27,7 +26,7 @@ from vault03_api.vaults.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
-from vault03_api.vaults.storage import (
+from vault03_api.blobs.storage import (
     BlobMissing,
     BlobReader,
     BlobStore,
@@ -35,6 +34,7 @@ from vault03_api.vaults.storage import (
     open_range,
     seal_stream,
 )
+from vault03_api.keyring import KeyRing, write_key
 
 CS = CHUNK_SIZE
 SIZES = [0, 1, CS - 1, CS, CS + 1, 5 * CS + 12_345]

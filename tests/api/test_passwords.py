@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vault03_api.auth.passwords import HASHING_NICENESS, Passwords
+from vault03_api.passwords import HASHING_NICENESS, Passwords
 from vault03_api.settings import ApiSettings
 
 
