@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support import NatsServer, wait_for
+from vault03_api.health import DatabaseProbe
 from vault03_api.main import create_app
-from vault03_api.ops.health import DatabaseProbe
 from vault03_api.settings import ApiSettings
 
 

@@ -26,6 +26,7 @@ from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.relay import OutboxRelay
 from vault03_api.deliveries.status import StatusConsumer
 from vault03_api.errors import install_error_handlers
+from vault03_api.health import DatabaseProbe
 from vault03_api.keyring import KeyRingError, KeyRingSource
 from vault03_api.keys.service import check_keys
 from vault03_api.maintenance.gate import MaintenanceGate
@@ -33,7 +34,6 @@ from vault03_api.maintenance.page import install_maintenance_page
 from vault03_api.maintenance.router import router as maintenance_router
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
-from vault03_api.ops.health import DatabaseProbe
 from vault03_api.ops.housekeeping import housekeeping_forever
 from vault03_api.ops.lock import hold_data_dir
 from vault03_api.ops.metrics import (

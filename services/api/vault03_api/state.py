@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from vault03_api.blobs.storage import BlobStore
+from vault03_api.errors import AppError
+from vault03_api.health import DatabaseProbe
 from vault03_api.inflight import InFlight
 from vault03_api.keyring import KeyRing, KeyRingSource
-from vault03_api.maintenance.gate import MaintenanceGate
 from vault03_api.nats_link import NatsLink
-from vault03_api.ops.health import DatabaseProbe
 from vault03_api.passwords import Passwords
 from vault03_api.settings import ApiSettings
+
+
+class ActiveWindow(Protocol):
+    """A maintenance window that is on, as requests see it."""
+
+    def refusal(self) -> AppError:
+        """The answer a caller gets while the window is on."""
+        ...
+
+    def as_json(self) -> dict[str, Any]:
+        """The window as health and error bodies show it."""
+        ...
+
+
+class MaintenanceSwitch(Protocol):
+    """Whether maintenance is on: the request policy and health ask, the maintenance domain
+    flips it (maintenance/gate.py implements it, so nothing under the domains imports them)."""
+
+    async def current(self) -> ActiveWindow | None:
+        """The window that is on, if any."""
+        ...
+
+    def invalidate_after_commit(self, session: Session) -> None:
+        """Forget the cached answer once `session` commits."""
+        ...
 
 
 @dataclass
@@ -24,7 +51,7 @@ class AppState:
     keys: KeyRingSource  # re-read when `vault03 keys rotate` adds a version
     passwords: Passwords  # argon2id on its own low-priority threads
     blobs: BlobStore
-    maintenance: MaintenanceGate  # is maintenance on? (flipped by another process, too)
+    maintenance: MaintenanceSwitch  # is maintenance on? (flipped by another process, too)
     health_probe: DatabaseProbe  # the health checks' own read-only connection
     attempts: InFlight = field(default_factory=InFlight)  # login attempts being checked
 

@@ -24,8 +24,8 @@ from vault03_api.auth.sessions import resolve_api_token, resolve_session
 from vault03_api.db import session_scope
 from vault03_api.deps import StateDep
 from vault03_api.http_policy import foreign_origin
-from vault03_api.maintenance.gate import ActiveMaintenance
 from vault03_api.settings import ApiSettings
+from vault03_api.state import ActiveWindow
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _resolve(state: Any, bearer: str | None, cookie: str | None) -> Principal | 
     return None
 
 
-def _refuse_during(maintenance: ActiveMaintenance | None) -> None:
+def _refuse_during(maintenance: ActiveWindow | None) -> None:
     if maintenance is not None:
         raise maintenance.refusal()
 

@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from vault03_api.clock import utcnow
 from vault03_api.db import read_only_session, session_scope
 from vault03_api.deliveries.service import count_by_status, outbox_backlog
+from vault03_api.health import DatabaseProbe, run_checks
 from vault03_api.maintenance.service import active_window, scheduled_windows
 from vault03_api.nats_link import NatsLink
 from vault03_api.ops.backup import read_markers
-from vault03_api.ops.health import DatabaseProbe, run_checks
 from vault03_api.settings import ApiSettings
 
 

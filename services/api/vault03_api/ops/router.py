@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from vault03_api import __version__
 from vault03_api.auth.access import open_during_maintenance, public
 from vault03_api.deps import StateDep
-from vault03_api.ops.health import run_checks
+from vault03_api.health import run_checks
 
 router = APIRouter(tags=["ops"])
 
