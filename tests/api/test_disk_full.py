@@ -16,8 +16,8 @@ import pytest
 from tests.support import IN_CI, NatsServer
 from tests.support.api_process import ApiProcess
 from tests.support.live_shares import share_over_http, staff_api_token
-from vault03_api.vaults.crypto import new_data_key
-from vault03_api.vaults.storage import BlobStore
+from vault03_api.blobs.crypto import new_data_key
+from vault03_api.blobs.storage import BlobStore
 
 STORAGE_FULL = {
     "error": "storage full",
