@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,14 @@ def install_error_handlers(app: FastAPI) -> None:
     # Where a full disk shows: writing a blob (OSError) and writing the database (SQLite).
     app.add_exception_handler(OSError, storage_full)
     app.add_exception_handler(DBAPIError, storage_full)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The client went away (or was dropped for stalling) mid-body: nobody reads this.
+        log.info(
+            "client disconnected before its request was read", extra={"method": request.method}
+        )
+        return JSONResponse(_body("client disconnected"), status_code=400)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> JSONResponse:

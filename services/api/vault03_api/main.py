@@ -34,6 +34,7 @@ from vault03_api.maintenance.page import install_maintenance_page
 from vault03_api.maintenance.router import router as maintenance_router
 from vault03_api.migrations import upgrade_database
 from vault03_api.nats_link import NatsLink
+from vault03_api.ops.connections import bounded_http_protocol
 from vault03_api.ops.housekeeping import housekeeping_forever
 from vault03_api.ops.lock import hold_data_dir
 from vault03_api.ops.metrics import (
@@ -211,4 +212,9 @@ def main() -> None:
         # One list for uvicorn's client address (access log) and for the audit's: nginx's.
         forwarded_allow_ips=settings.trusted_proxies or None,
         timeout_graceful_shutdown=20,
+        http=bounded_http_protocol(
+            header_seconds=settings.client_header_timeout_seconds,
+            body_seconds=settings.client_body_timeout_seconds,
+            send_seconds=settings.send_timeout_seconds,
+        ),
     )

@@ -43,6 +43,13 @@ class ApiSettings(ServiceSettings):
     """How many database copies `vault03 backup` keeps in <backup_dir>/db."""
     backup_keep_archives: int = 10
     """How many full archives (files and config) `vault03 backup` keeps."""
+    client_header_timeout_seconds: float = Field(60.0, gt=0)
+    """A connection whose request headers are not all in this long after it opened (or after
+    the previous response) is closed."""
+    client_body_timeout_seconds: float = Field(60.0, gt=0)
+    """An upload from which nothing arrives for this long is aborted (its partial file removed)."""
+    send_timeout_seconds: float = Field(60.0, gt=0)
+    """A client that takes nothing of a response for this long is disconnected."""
     disk_usage_max_percent: float = 90.0
     """Health turns degraded when the data disk is fuller than this."""
     nats_grace_seconds: float = 30.0
