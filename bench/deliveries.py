@@ -31,7 +31,8 @@ from vault03_api.deliveries.models import Delivery
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.main import create_app
 from vault03_api.settings import ApiSettings
-from vault03_common.events import DeliveryRequested, EmailPayload
+from vault03_common.events import DeliveryRequested
+from vault03_common.messages import Outgoing, ShareLink
 from vault03_email.brevo import BrevoEmailClient
 from vault03_email.render import render_email
 from vault03_email.settings import EmailSettings
@@ -46,18 +47,13 @@ TARGET_RATIO = 0.5
 FAKE_LATENCY = float(os.environ.get("BENCH_FAKE_LATENCY", "0.02"))
 
 
-def payload(index: int) -> EmailPayload:
-    return EmailPayload(
-        to=f"customer{index}@example.org",
-        to_name=f"Customer {index}",
-        template="share_link",
-        subject="Documents shared with you",
-        context={
-            "link": f"https://vault.example.org/s/{index:08d}",
-            "vault_name": f"Vault {index}",
-            "code_channel": "sms",
-        },
+def outgoing(index: int) -> Outgoing:
+    message = ShareLink(
+        link=f"https://vault.example.org/s/{index:08d}",
+        vault_name=f"Vault {index}",
+        code_channel="sms",
     )
+    return message.email(to=f"customer{index}@example.org", to_name=f"Customer {index}")
 
 
 async def reference_rate(base_url: str, count: int) -> float:
@@ -67,7 +63,9 @@ async def reference_rate(base_url: str, count: int) -> float:
     bodies = [
         builder.request_body(
             render_email(
-                DeliveryRequested(delivery_id=f"ref-{i}", kind="share_link", payload=payload(i)),
+                DeliveryRequested(
+                    delivery_id=f"ref-{i}", kind="share_link", payload=outgoing(i).payload
+                ),
                 settings,
             )
         )
@@ -96,10 +94,7 @@ async def reference_rate(base_url: str, count: int) -> float:
 def insert(engine: object, first: int, count: int) -> list[tuple[str, float]]:
     """Insert deliveries in one transaction; (id, commit time) of each."""
     with session_scope(engine) as session:  # type: ignore[arg-type]
-        ids = [
-            enqueue_delivery(session, kind="share_link", payload=payload(first + i)).id
-            for i in range(count)
-        ]
+        ids = [enqueue_delivery(session, outgoing=outgoing(first + i)).id for i in range(count)]
     committed = time.time()
     return [(delivery_id, committed) for delivery_id in ids]
 

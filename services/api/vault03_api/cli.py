@@ -17,14 +17,8 @@ from vault03_api.settings import ApiSettings
 from vault03_api.shares.cli import shares
 from vault03_api.users.cli import users
 from vault03_api.vaults.cli import files, vaults
-from vault03_common.events import (
-    DeliveryPayload,
-    EmailPayload,
-    PostalAddress,
-    PostalPayload,
-    SmsPayload,
-    TelegramPayload,
-)
+from vault03_common.address import PostalAddress
+from vault03_common.messages import Outgoing, SendTestMessage
 
 
 @click.group()
@@ -70,32 +64,27 @@ def deliveries() -> None:
 @click.option("--address", help="Postal address as JSON (name, line1, postal_code, city, ...).")
 def send_test(channel: str, recipient: str | None, text: str, address: str | None) -> None:
     """Queue a test message on one channel and print its delivery id."""
-    payload: DeliveryPayload
+    message = SendTestMessage(subject="VAULT03 test", body=text)
+    outgoing: Outgoing
     match channel:
         case "email":
             if not recipient:
                 raise click.UsageError("--to is required for email")
-            payload = EmailPayload(
-                to=recipient, template="notice", subject="VAULT03 test", context={"body": text}
-            )
+            outgoing = message.email(to=recipient)
         case "sms":
             if not recipient:
                 raise click.UsageError("--to is required for sms")
-            payload = SmsPayload(to=recipient, text=text)
+            outgoing = message.sms(to=recipient)
         case "postal":
             if not address:
                 raise click.UsageError("--address is required for postal")
-            payload = PostalPayload(
-                address=PostalAddress.model_validate(json.loads(address)),
-                template="notice",
-                context={"subject": "VAULT03 test", "body": text},
-            )
+            outgoing = message.letter(address=PostalAddress.model_validate(json.loads(address)))
         case _:
-            payload = TelegramPayload(text=text, chat_id=recipient)
+            outgoing = message.telegram(chat_id=recipient)
     settings = ApiSettings()
     engine = create_db_engine(settings.database_path)
     with session_scope(engine) as session:
-        delivery = enqueue_delivery(session, kind="test", payload=payload)
+        delivery = enqueue_delivery(session, outgoing=outgoing)
     click.echo(delivery.id)
 
 

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vault03_common.address import PostalAddress
+
 SCHEMA_VERSION = 1
 
 
@@ -64,15 +66,6 @@ class _Event(BaseModel):
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     schema_version: int = SCHEMA_VERSION
     occurred_at: datetime = Field(default_factory=_now)
-
-
-class PostalAddress(BaseModel):
-    name: str
-    line1: str
-    line2: str | None = None
-    postal_code: str
-    city: str
-    country: str = Field("FR", min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
 
 
 class EmailPayload(BaseModel):

@@ -1,20 +1,10 @@
 """Email bodies rendered from the templates kept in this service.
 
-Every template renders a text and an HTML body from `EmailPayload.context`. Callers enqueue
-`EmailPayload(template=<name>, subject=..., context={...})`; the fields each template needs:
-
-- `notice`: body
-- `share_link`: link, vault_name, code_channel (sms, postal or email: how the access code
-  travels); optional expires_at, message (a note from the staff member)
-- `access_code`: access_code, vault_name; optional expires_at
-- `staff_invitation`: link, inviter_name, role, expires_at
-- `password_reset`: link, expires_at; optional requested_ip
-- `maintenance_notice`: starts_at, ends_at; optional reason, details
-- `service_restored`: restored_at; optional details
-- `security_alert`: event (what happened), occurred_at; optional ip, details, action
-
-Times are passed as display strings (already in the office's time zone). `to_name` (from the
-payload) and `sender_name` (from the settings) are available to every template.
+Each template renders a text and an HTML body from the message its payload carries: the
+fields are the message contracts' (`vault03_common.messages`), read back with the same model
+the API built. Times are passed as display strings (already in the office's time zone).
+`to_name` (from the payload) and `sender_name` (from the settings) are available to every
+template.
 """
 
 from __future__ import annotations
@@ -26,32 +16,32 @@ from typing import Any
 
 import jinja2
 
-from vault03_common.events import DeliveryRequested, EmailPayload
+from vault03_common.events import SCHEMA_VERSION, Channel, DeliveryRequested, EmailPayload
+from vault03_common.messages import Message, ShareLink, UnreadableMessage, read_message, templates
 from vault03_common.runtime import PermanentError
 from vault03_email.settings import EmailSettings
 
 
 @dataclass(frozen=True)
 class TemplateSpec:
+    """The fields a template reads: the model it renders, its required and optional fields."""
+
+    model: type[Message]
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, model: type[Message]) -> TemplateSpec:
+        fields = model.model_fields
+        return cls(
+            model=model,
+            required=tuple(name for name, field in fields.items() if field.is_required()),
+            optional=tuple(name for name, field in fields.items() if not field.is_required()),
+        )
+
 
 TEMPLATES: dict[str, TemplateSpec] = {
-    "notice": TemplateSpec(required=("body",)),
-    "share_link": TemplateSpec(
-        required=("link", "vault_name", "code_channel"), optional=("expires_at", "message")
-    ),
-    "access_code": TemplateSpec(required=("access_code", "vault_name"), optional=("expires_at",)),
-    "staff_invitation": TemplateSpec(required=("link", "inviter_name", "role", "expires_at")),
-    "password_reset": TemplateSpec(required=("link", "expires_at"), optional=("requested_ip",)),
-    "maintenance_notice": TemplateSpec(
-        required=("starts_at", "ends_at"), optional=("reason", "details")
-    ),
-    "service_restored": TemplateSpec(required=("restored_at",), optional=("details",)),
-    "security_alert": TemplateSpec(
-        required=("event", "occurred_at"), optional=("ip", "details", "action")
-    ),
+    name: TemplateSpec.of(model) for name, model in templates(Channel.EMAIL).items()
 }
 
 _CODE_CHANNEL_TEXT = {
@@ -100,31 +90,32 @@ class RenderedEmail:
         return message
 
 
-def template_context(payload: EmailPayload, settings: EmailSettings) -> dict[str, Any]:
-    """The context a template sees; a missing required field is a permanent error."""
+def template_context(
+    payload: EmailPayload, settings: EmailSettings, *, schema_version: int = SCHEMA_VERSION
+) -> dict[str, Any]:
+    """The context a template sees; a message its model cannot read is a permanent error."""
     spec = TEMPLATES.get(payload.template)
     if spec is None:
         raise PermanentError(f"unknown email template {payload.template!r}")
-    missing = [name for name in spec.required if payload.context.get(name) in (None, "")]
-    if missing:
-        raise PermanentError(f"template {payload.template!r} needs {', '.join(missing)}")
-    context: dict[str, Any] = dict.fromkeys(spec.optional)
-    context.update(payload.context)
+    try:
+        message = read_message(
+            spec.model, payload.context, template=payload.template, schema_version=schema_version
+        )
+    except UnreadableMessage as exc:
+        raise PermanentError(str(exc)) from exc
+    context: dict[str, Any] = message.model_dump()
     context["to_name"] = payload.to_name
     context["sender_name"] = settings.sender_name
-    if payload.template == "share_link":
-        channel = str(context["code_channel"])
-        if channel not in _CODE_CHANNEL_TEXT:
-            raise PermanentError(
-                f"share_link: code_channel must be sms, postal or email: {channel}"
-            )
-        context["code_channel_text"] = _CODE_CHANNEL_TEXT[channel]
+    if isinstance(message, ShareLink):
+        context["code_channel_text"] = _CODE_CHANNEL_TEXT[message.code_channel]
     return context
 
 
-def render_bodies(payload: EmailPayload, settings: EmailSettings) -> tuple[str, str]:
+def render_bodies(
+    payload: EmailPayload, settings: EmailSettings, *, schema_version: int = SCHEMA_VERSION
+) -> tuple[str, str]:
     """The text and HTML bodies of one email."""
-    context = template_context(payload, settings)
+    context = template_context(payload, settings, schema_version=schema_version)
     try:
         text = _text.get_template(f"{payload.template}.txt.j2").render(context)
         html = _html.get_template(f"{payload.template}.html.j2").render(context)
@@ -138,7 +129,7 @@ def render_email(event: DeliveryRequested, settings: EmailSettings) -> RenderedE
     payload = event.payload
     if not isinstance(payload, EmailPayload):
         raise PermanentError(f"email worker got a {payload.channel.value} payload")
-    text, html = render_bodies(payload, settings)
+    text, html = render_bodies(payload, settings, schema_version=event.schema_version)
     return RenderedEmail(
         delivery_id=event.delivery_id,
         kind=event.kind,

@@ -6,7 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Protocol
 
-from vault03_common.events import DeliveryRequested, PostalAddress, PostalPayload
+from vault03_common.address import PostalAddress
+from vault03_common.events import DeliveryRequested, PostalPayload
 from vault03_common.runtime import DeliveryResult, PermanentError
 from vault03_postal.letter import render_letter
 from vault03_postal.printmail import PrintMailClient
@@ -30,7 +31,9 @@ async def handle(
     if not isinstance(payload, PostalPayload):
         raise PermanentError(f"postal worker got a {payload.channel.value} payload")
     today = datetime.now(UTC).date()
-    pdf = await asyncio.to_thread(render_letter, payload, settings, today=today)
+    pdf = await asyncio.to_thread(
+        render_letter, payload, settings, today=today, schema_version=event.schema_version
+    )
     return await client.send(pdf, address=payload.address, delivery_id=event.delivery_id)
 
 

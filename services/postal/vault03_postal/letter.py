@@ -1,8 +1,8 @@
 """A4 letters as PDF: the address where a window envelope shows it, the text, code and QR.
 
-Templates (`PostalPayload.template`) and their context:
-- `notice`: body; optional subject
-- `access_code`: access_code, vault_name; optional link (printed as a QR code), expires_at
+A letter renders the message its payload carries (`vault03_common.messages`): the `notice`
+template reads `Notice`, `access_code` reads `AccessCode` (its link, if any, is printed as a
+QR code).
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from datetime import date
 import segno
 from fpdf import FPDF
 
-from vault03_common.events import PostalAddress, PostalPayload
+from vault03_common.events import SCHEMA_VERSION, Channel, PostalPayload
+from vault03_common.messages import (
+    AccessCode,
+    Notice,
+    UnreadableMessage,
+    read_message,
+    templates,
+)
 from vault03_common.runtime import PermanentError
 from vault03_postal.settings import PostalSettings
 
@@ -33,38 +40,42 @@ class LetterContent:
     link: str | None = None
 
 
-def _require(payload: PostalPayload, *names: str) -> None:
-    missing = [name for name in names if payload.context.get(name) in (None, "")]
-    if missing:
-        raise PermanentError(f"letter template {payload.template!r} needs {', '.join(missing)}")
+_TEMPLATES = templates(Channel.POSTAL)
 
 
-def letter_content(payload: PostalPayload) -> LetterContent:
-    """What the letter says, from its template and context."""
-    context = payload.context
-    if payload.template == "notice":
-        _require(payload, "body")
-        subject = context.get("subject")
-        return LetterContent(str(subject) if subject else None, [str(context["body"])])
-    if payload.template == "access_code":
-        _require(payload, "access_code", "vault_name")
-        paragraphs = [
-            f'Documents have been shared with you in the vault "{context["vault_name"]}". '
-            "You received the link separately; this letter carries the access code that opens it.",
-            "Keep this code private: our staff will never ask you for it.",
-        ]
-        if expires := context.get("expires_at"):
-            paragraphs.append(f"The code is valid until {expires}.")
-        link = context.get("link")
-        if link:
-            paragraphs.append("You can also scan the QR code below to open the shared documents.")
-        return LetterContent(
-            "Your access code",
-            paragraphs,
-            access_code=str(context["access_code"]),
-            link=str(link) if link else None,
+def letter_content(
+    payload: PostalPayload, *, schema_version: int = SCHEMA_VERSION
+) -> LetterContent:
+    """What the letter says, from the message its payload carries."""
+    model = _TEMPLATES.get(payload.template)
+    if model is None:
+        raise PermanentError(f"unknown letter template {payload.template!r}")
+    try:
+        message = read_message(
+            model, payload.context, template=payload.template, schema_version=schema_version
         )
-    raise PermanentError(f"unknown letter template {payload.template!r}")
+    except UnreadableMessage as exc:
+        raise PermanentError(str(exc)) from exc
+    match message:
+        case Notice():
+            return LetterContent(message.subject, [message.body])
+        case AccessCode():
+            paragraphs = [
+                f'Documents have been shared with you in the vault "{message.vault_name}". '
+                "You received the link separately; this letter carries the access code that "
+                "opens it.",
+                "Keep this code private: our staff will never ask you for it.",
+            ]
+            if message.expires_at:
+                paragraphs.append(f"The code is valid until {message.expires_at}.")
+            if message.link:
+                paragraphs.append(
+                    "You can also scan the QR code below to open the shared documents."
+                )
+            return LetterContent(
+                "Your access code", paragraphs, access_code=message.access_code, link=message.link
+            )
+    raise PermanentError(f"no letter layout for template {payload.template!r}")
 
 
 def printable(text: str) -> str:
@@ -85,18 +96,15 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
-def address_lines(address: PostalAddress) -> list[str]:
-    lines = [address.name, address.line1]
-    if address.line2:
-        lines.append(address.line2)
-    lines.append(f"{address.postal_code} {address.city}".strip())
-    lines.append(address.country)
-    return lines
-
-
-def render_letter(payload: PostalPayload, settings: PostalSettings, *, today: date) -> bytes:
+def render_letter(
+    payload: PostalPayload,
+    settings: PostalSettings,
+    *,
+    today: date,
+    schema_version: int = SCHEMA_VERSION,
+) -> bytes:
     """The letter's PDF bytes."""
-    content = letter_content(payload)
+    content = letter_content(payload, schema_version=schema_version)
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
@@ -106,7 +114,7 @@ def render_letter(payload: PostalPayload, settings: PostalSettings, *, today: da
     pdf.multi_cell(80, 5, printable(sender))
     pdf.set_font("helvetica", size=11)
     pdf.set_xy(ADDRESS_X_MM, ADDRESS_Y_MM)
-    pdf.multi_cell(ADDRESS_WIDTH_MM, 5.5, printable("\n".join(address_lines(payload.address))))
+    pdf.multi_cell(ADDRESS_WIDTH_MM, 5.5, printable("\n".join(payload.address.lines())))
     pdf.set_xy(20, 100)
     pdf.cell(0, 6, today.isoformat(), new_x="LMARGIN", new_y="NEXT")
     if content.subject:

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from vault03_common.events import PostalAddress
+from vault03_common.address import PostalAddress
 from vault03_common.providers import (
     RateGate,
     http_client,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from vault03_common.events import PostalAddress
+from vault03_common.address import PostalAddress
 from vault03_common.providers import timed_call
 from vault03_common.runtime import DeliveryResult
 from vault03_common.sinks import write_once

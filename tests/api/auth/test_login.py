@@ -190,6 +190,10 @@ def test_lockout_with_timed_release(harness: Harness) -> None:
     assert [entry["new_values"]["failed_logins"] for entry in failed] == [1, 2, 3, 4, 5]
     alerts = harness.deliveries("security_alert")
     assert len(alerts) == 1 and "account:admin@example.org" in alerts[0].payload["text"]
+    told = harness.deliveries("account_locked")  # the owner hears of it, by email
+    assert [d.recipient for d in told] == [ADMIN]
+    assert told[0].payload["template"] == "security_alert"
+    assert "refused until" in told[0].payload["context"]["action"]
     harness.clock.advance(minutes=14)
     assert _login(harness, ADMIN)[0] == 429
     harness.clock.advance(minutes=1, seconds=1)

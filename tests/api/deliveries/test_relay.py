@@ -18,8 +18,8 @@ from vault03_common.events import (
     Channel,
     DeliveryStatus,
     DeliveryStatusReported,
-    TelegramPayload,
 )
+from vault03_common.messages import AccessCode, Outgoing, SendTestMessage
 
 
 @pytest.fixture
@@ -28,9 +28,13 @@ def client(api_settings: ApiSettings) -> Iterator[TestClient]:
         yield client
 
 
+def _telegram(text: str) -> Outgoing:
+    return SendTestMessage(subject="test", body=text).telegram()
+
+
 def _enqueue(client: TestClient, text: str) -> str:
     with session_scope(client.app.state.vault03.engine) as session:  # type: ignore[attr-defined]
-        return enqueue_delivery(session, kind="test", payload=TelegramPayload(text=text)).id
+        return enqueue_delivery(session, outgoing=_telegram(text)).id
 
 
 def _status(client: TestClient, delivery_id: str) -> str:
@@ -84,7 +88,7 @@ def test_deliveries_wait_while_nats_is_down_and_go_out_after(
 def test_rolled_back_transaction_sends_nothing(client: TestClient) -> None:
     engine = client.app.state.vault03.engine  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError), session_scope(engine) as session:
-        enqueue_delivery(session, kind="test", payload=TelegramPayload(text="never"))
+        enqueue_delivery(session, outgoing=_telegram("never"))
         raise RuntimeError("the business change failed")
     with Session(engine) as session:
         assert session.exec(select(Delivery)).all() == []
@@ -116,12 +120,9 @@ def test_status_reports_are_recorded_and_never_go_backwards(client: TestClient) 
 
 def test_dead_letter_raises_a_telegram_alert(client: TestClient) -> None:
     engine = client.app.state.vault03.engine  # type: ignore[attr-defined]
-    from vault03_common.events import SmsPayload
-
+    code = AccessCode(access_code="code", vault_name="Tax")
     with session_scope(engine) as session:
-        delivery_id = enqueue_delivery(
-            session, kind="access_code", payload=SmsPayload(to="+33612345678", text="code")
-        ).id
+        delivery_id = enqueue_delivery(session, outgoing=code.sms(to="+33612345678")).id
     with session_scope(engine) as session:
         record_status(
             session,

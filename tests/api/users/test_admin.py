@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from tests.support.identity import CSRF, PASSWORD, Harness
+from vault03_api.deliveries.service import delivery_event
+from vault03_email.render import render_email
+from vault03_email.settings import EmailSettings
 
 ADMIN = "admin@example.org"
 STAFF = "staff@example.org"
@@ -33,7 +36,9 @@ def test_invitation_sets_a_password_once(harness: Harness) -> None:
     assert delivery.channel == "email" and delivery.recipient == "new.person@example.org"
     payload = delivery.payload
     assert payload["template"] == "staff_invitation"
-    assert set(payload["context"]) == {"name", "link", "expires_at"}
+    assert set(payload["context"]) == {"link", "inviter_name", "role", "expires_at"}
+    assert payload["context"]["inviter_name"] == harness.user(ADMIN).name
+    assert payload["context"]["role"] == "auditor"
     token = _link_token(harness, "invitation")
     assert token not in str(harness.sql("SELECT * FROM user_tokens"))
     anonymous = harness.new_client()
@@ -159,3 +164,14 @@ def test_force_password_reset_for_everyone(harness: Harness) -> None:
         )
         assert old.status_code == 401
     assert sorted(d.recipient for d in harness.deliveries("password_reset")) == [ADMIN, STAFF]
+
+
+def test_the_invitation_renders_with_the_email_worker(harness: Harness) -> None:
+    headers = _admin(harness)
+    harness.client.post(
+        "/api/users", json={"email": STAFF, "name": "Sam Staff", "role": "staff"}, headers=headers
+    )
+    email = render_email(delivery_event(harness.deliveries("invitation")[0]), EmailSettings())
+    assert f"#token={_link_token(harness, 'invitation')}" in email.text
+    assert f"{harness.user(ADMIN).name} has invited you" in email.text
+    assert email.to == STAFF and email.subject == "Your VAULT03 account"

@@ -41,7 +41,11 @@ from vault03_api.tokens import (
     recovery_code_hash,
     token_hash,
 )
-from vault03_common.events import EmailPayload
+from vault03_common.messages import (
+    AccountLocked,
+    PasswordReset,
+    StaffInvitation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +187,21 @@ def record_failure(
                 session,
                 text=f"login locked for {key} after {event_name} from {ip or 'unknown address'}",
             )
+    if newly and user is not None and user.deleted_at is None:
+        _tell_locked_out(session, user=user, ip=ip, now=now)
+
+
+def _tell_locked_out(session: Session, *, user: User, ip: str | None, now: datetime) -> None:
+    """The account's owner hears of the lockout (the operators' chat hears of it too)."""
+    until = f" until {_shown(user.locked_until)}" if user.locked_until else ""
+    message = AccountLocked(
+        event="your account was locked after repeated failed sign-ins",
+        occurred_at=_shown(now),
+        ip=ip,
+        action=f"Sign-in is refused{until}. If this was not you, tell your administrator at "
+        "once: someone is trying to sign in as you.",
+    )
+    enqueue_delivery(session, outgoing=message.email(to=user.email, to_name=user.name))
 
 
 def _complete_login(session: Session, *, user: User, now: datetime) -> None:
@@ -548,22 +567,11 @@ def link_url(settings: ApiSettings, token: str) -> str:
     return f"{settings.public_url.rstrip('/')}/set-password#token={token}"
 
 
-def issue_link(
-    session: Session,
-    *,
-    user: User,
-    purpose: TokenPurpose,
-    settings: ApiSettings,
-    now: datetime,
-) -> None:
-    """Email a single-use, expiring set-password link (invitation or reset)."""
+def _new_link(
+    session: Session, *, user: User, purpose: TokenPurpose, valid: timedelta, now: datetime
+) -> tuple[str, datetime]:
+    """A single-use, expiring set-password token (the user's only live one) and its expiry."""
     assert user.id is not None
-    if purpose == TokenPurpose.INVITATION:
-        valid = timedelta(hours=settings.invitation_valid_hours)
-        template, subject = "staff_invitation", "Your VAULT03 account"
-    else:
-        valid = timedelta(minutes=settings.password_reset_valid_minutes)
-        template, subject = "password_reset", "Reset your VAULT03 password"
     for old in session.exec(
         select(UserToken).where(UserToken.user_id == user.id, col(UserToken.used_at).is_(None))
     ).all():
@@ -579,15 +587,47 @@ def issue_link(
             created_at=now,
         )
     )
-    context = {
-        "name": user.name,
-        "link": link_url(settings, token),
-        "expires_at": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-    }
-    payload = EmailPayload(
-        to=user.email, to_name=user.name, template=template, subject=subject, context=context
+    return token, expires_at
+
+
+def _shown(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def send_invitation(
+    session: Session, *, user: User, inviter_name: str, settings: ApiSettings, now: datetime
+) -> None:
+    """Email a new account its invitation: a single-use, expiring set-password link."""
+    valid = timedelta(hours=settings.invitation_valid_hours)
+    token, expires_at = _new_link(
+        session, user=user, purpose=TokenPurpose.INVITATION, valid=valid, now=now
     )
-    enqueue_delivery(session, kind=purpose.value, payload=payload)
+    message = StaffInvitation(
+        link=link_url(settings, token),
+        inviter_name=inviter_name,
+        role=user.role,
+        expires_at=_shown(expires_at),
+    )
+    enqueue_delivery(session, outgoing=message.email(to=user.email, to_name=user.name))
+
+
+def send_password_reset(
+    session: Session,
+    *,
+    user: User,
+    settings: ApiSettings,
+    now: datetime,
+    requested_ip: str | None = None,
+) -> None:
+    """Email a single-use, expiring link to choose a new password."""
+    valid = timedelta(minutes=settings.password_reset_valid_minutes)
+    token, expires_at = _new_link(
+        session, user=user, purpose=TokenPurpose.PASSWORD_RESET, valid=valid, now=now
+    )
+    message = PasswordReset(
+        link=link_url(settings, token), expires_at=_shown(expires_at), requested_ip=requested_ip
+    )
+    enqueue_delivery(session, outgoing=message.email(to=user.email, to_name=user.name))
 
 
 def user_for_link(session: Session, *, token: str, now: datetime) -> tuple[UserToken, User]:
@@ -618,7 +658,7 @@ RESET_EMAIL_INTERVAL = timedelta(minutes=5)
 
 
 def request_password_reset(
-    session: Session, *, email: str, settings: ApiSettings, now: datetime
+    session: Session, *, email: str, ip: str | None, settings: ApiSettings, now: datetime
 ) -> None:
     """Email a reset link when the account exists (the caller answers the same either way)."""
     user = find_user(session, email=email)
@@ -630,9 +670,7 @@ def request_password_reset(
         )
     ).first()
     if recent is None:  # at most one email per few minutes: no mail bombing
-        issue_link(
-            session, user=user, purpose=TokenPurpose.PASSWORD_RESET, settings=settings, now=now
-        )
+        send_password_reset(session, user=user, settings=settings, now=now, requested_ip=ip)
 
 
 # --- API tokens --------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from vault03_common.events import (
     TelegramPayload,
     status_may_follow,
 )
+from vault03_common.messages import DeadLetterAlert, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +41,17 @@ def _recipient_label(payload: DeliveryPayload) -> str:
         case SmsPayload():
             return payload.to
         case PostalPayload():
-            return f"{payload.address.name}, {payload.address.city}"
+            return payload.address.label()
         case TelegramPayload():
             return payload.chat_id or "operators"
 
 
-def enqueue_delivery(session: Session, *, kind: str, payload: DeliveryPayload) -> Delivery:
+def enqueue_delivery(session: Session, *, outgoing: Outgoing) -> Delivery:
     """Add a delivery to the outbox; it goes out only if the caller's transaction commits."""
+    payload = outgoing.payload
     delivery = Delivery(
         channel=payload.channel.value,
-        kind=kind,
+        kind=outgoing.kind,
         recipient=_recipient_label(payload),
         payload=payload.model_dump(mode="json"),
     )
@@ -143,7 +145,7 @@ def _alert_dead_letter(session: Session, *, delivery: Delivery) -> None:
         f"VAULT03: delivery {delivery.id} ({delivery.channel}, {delivery.kind}) was given up "
         f"after {delivery.attempts} attempt(s): {delivery.last_error or 'no error text'}"
     )
-    enqueue_delivery(session, kind="dead_letter_alert", payload=TelegramPayload(text=text))
+    enqueue_delivery(session, outgoing=DeadLetterAlert(text=text).telegram())
 
 
 def find_by_provider_message_id(

@@ -25,7 +25,7 @@ from vault03_api.maintenance.recipients import (
     staff_recipients,
     unique,
 )
-from vault03_common.events import EmailPayload
+from vault03_common.messages import MaintenanceNotice, ServiceRestored
 
 MIN_NOTICE = timedelta(hours=24)  # the guide: notify users at least 24 hours in advance
 # `on` picks up a scheduled window this long before its announced start.
@@ -76,22 +76,14 @@ def _audiences(session: Session, *, shares: bool, now: datetime) -> tuple[list[R
 def _send(
     session: Session,
     *,
-    kind: str,
-    subject: str,
-    context: dict[str, str | None],
+    message: MaintenanceNotice | ServiceRestored,
     window: MaintenanceWindow,
     now: datetime,
 ) -> Notices:
     staff, others = _audiences(session, shares=window.notify_share_recipients, now=now)
     for recipient in [*staff, *others]:
-        payload = EmailPayload(
-            to=recipient.email,
-            to_name=recipient.name,
-            template=kind,
-            subject=subject,
-            context={key: value for key, value in context.items() if value is not None},
-        )
-        enqueue_delivery(session, kind=kind, payload=payload)
+        outgoing = message.email(to=recipient.email, to_name=recipient.name)
+        enqueue_delivery(session, outgoing=outgoing)
     return Notices(staff=len(staff), share_recipients=len(others))
 
 
@@ -160,14 +152,12 @@ def schedule_window(
     )
     notices = _send(
         session,
-        kind="maintenance_notice",
-        subject=f"VAULT03 maintenance on {display(starts_at)}",
-        context={
-            "starts_at": display(starts_at),
-            "ends_at": display(ends_at),
-            "reason": window.message,
-            "details": "This maintenance is announced on short notice." if emergency else None,
-        },
+        message=MaintenanceNotice(
+            starts_at=display(starts_at),
+            ends_at=display(ends_at),
+            reason=window.message,
+            details="This maintenance is announced on short notice." if emergency else None,
+        ),
         window=window,
         now=now,
     )
@@ -268,9 +258,7 @@ def end_window(session: Session, *, now: datetime, details: str | None = None) -
     session.add(window)
     notices = _send(
         session,
-        kind="service_restored",
-        subject="VAULT03 is available again",
-        context={"restored_at": display(now), "details": details},
+        message=ServiceRestored(restored_at=display(now), details=details),
         window=window,
         now=now,
     )

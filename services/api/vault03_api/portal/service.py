@@ -27,6 +27,7 @@ from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
 from vault03_api.vaults.models import StoredFile, Vault
 from vault03_api.vaults.service import get_file, list_files
 from vault03_api.vaults.transfer import parse_range
+from vault03_common.messages import ShareAccessNotice, ShareUploadNotice
 
 # last_seen_at is written at most this often.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -316,10 +317,11 @@ def finish_code(
             messages.tell_creator(
                 session,
                 share=share,
-                kind="share_access_notice",
-                subject=f"Share opened: {vault.name}",
-                body=f"{share.recipient_name} opened the share of {vault.name!r} at "
-                f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+                notice=ShareAccessNotice(
+                    subject=f"Share opened: {vault.name}",
+                    body=f"{share.recipient_name} opened the share of {vault.name!r} at "
+                    f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+                ),
             )
         return CodeResult(opened=opened)
     locked = locked_for(share, now=now)
@@ -411,10 +413,11 @@ def begin_download(
         messages.tell_creator(
             session,
             share=share,
-            kind="share_access_notice",
-            subject=f"Document downloaded: {stored.name}",
-            body=f"{share.recipient_name} downloaded {stored.name!r} at "
-            f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+            notice=ShareAccessNotice(
+                subject=f"Document downloaded: {stored.name}",
+                body=f"{share.recipient_name} downloaded {stored.name!r} at "
+                f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+            ),
         )
     return stored
 
@@ -515,8 +518,9 @@ def finish_upload(
     messages.tell_creator(
         session,
         share=share,
-        kind="share_upload_notice",
-        subject=f"Document received: {stored.name}",
-        body=f"{share.recipient_name} sent {stored.name!r} ({stored.size} bytes) into the vault "
-        f"{vault_name!r} at {messages.shown_time(now)}.",
+        notice=ShareUploadNotice(
+            subject=f"Document received: {stored.name}",
+            body=f"{share.recipient_name} sent {stored.name!r} ({stored.size} bytes) into the "
+            f"vault {vault_name!r} at {messages.shown_time(now)}.",
+        ),
     )

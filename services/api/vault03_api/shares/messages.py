@@ -1,9 +1,8 @@
 """What a share sends: the link by email, the code over another channel, notices to staff.
 
-Everything goes through the outbox (enqueue_delivery) in the caller's transaction. Templates
-and their fields are the workers' (services/email, services/postal): `share_link` (link,
-vault_name, code_channel; expires_at, message) and `access_code` (access_code, vault_name;
-expires_at). The code letter carries no link, so one stolen letter opens nothing.
+Everything goes through the outbox (enqueue_delivery) in the caller's transaction, as the
+message contracts of vault03_common.messages (`ShareLink`, `AccessCode`, the staff notices).
+The code letter carries no link, so one stolen letter opens nothing.
 """
 
 from __future__ import annotations
@@ -20,12 +19,13 @@ from vault03_api.settings import ApiSettings
 from vault03_api.shares.credentials import display_code, link_url
 from vault03_api.shares.models import Share, ShareDelivery
 from vault03_api.vaults.models import Vault
-from vault03_common.events import (
-    DeliveryPayload,
-    EmailPayload,
-    PostalAddress,
-    PostalPayload,
-    SmsPayload,
+from vault03_common.address import PostalAddress
+from vault03_common.messages import (
+    AccessCode,
+    Notice,
+    Outgoing,
+    ShareLink,
+    ShareLockedNotice,
 )
 
 
@@ -33,10 +33,10 @@ def shown_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _record(session: Session, share: Share, *, kind: str, payload: DeliveryPayload) -> None:
+def _record(session: Session, share: Share, *, outgoing: Outgoing) -> None:
     assert share.id is not None
-    delivery = enqueue_delivery(session, kind=kind, payload=payload)
-    purpose = "link" if kind == "share_link" else "code"
+    delivery = enqueue_delivery(session, outgoing=outgoing)
+    purpose = "link" if outgoing.kind == ShareLink.kind else "code"
     session.add(ShareDelivery(delivery_id=delivery.id, share_id=share.id, purpose=purpose))
 
 
@@ -44,34 +44,28 @@ def send_link(
     session: Session, *, share: Share, vault: Vault, token: str, settings: ApiSettings
 ) -> None:
     """The link email (kind `share_link`)."""
-    context = {
-        "link": link_url(settings, token),
-        "vault_name": vault.name,
-        "code_channel": share.code_channel,
-        "expires_at": shown_time(share.expires_at),
-        "message": share.note,
-    }
-    payload = EmailPayload(
-        to=share.recipient_email,
-        to_name=share.recipient_name,
-        template="share_link",
-        subject=f"Documents shared with you: {vault.name}",
-        context=context,
+    message = ShareLink(
+        link=link_url(settings, token),
+        vault_name=vault.name,
+        code_channel=CodeChannel(share.code_channel).value,
+        expires_at=shown_time(share.expires_at),
+        message=share.note,
     )
-    _record(session, share, kind="share_link", payload=payload)
+    outgoing = message.email(to=share.recipient_email, to_name=share.recipient_name)
+    _record(session, share, outgoing=outgoing)
 
 
-def code_payload(share: Share, *, vault: Vault, code: str) -> DeliveryPayload:
+def code_message(share: Share, *, vault: Vault, code: str) -> Outgoing:
     """The code over the share's code channel (never together with the link)."""
-    expires = shown_time(share.expires_at)
+    message = AccessCode(
+        access_code=display_code(code),
+        vault_name=vault.name,
+        expires_at=shown_time(share.expires_at),
+    )
     match CodeChannel(share.code_channel):
         case CodeChannel.SMS:
             assert share.recipient_mobile is not None
-            text = (
-                f'Your access code for "{vault.name}": {display_code(code)}. '
-                f"Valid until {expires}. Never give it to anyone."
-            )
-            return SmsPayload(to=share.recipient_mobile, text=text)
+            return message.sms(to=share.recipient_mobile)
         case CodeChannel.POSTAL:
             assert share.address_line1 and share.postal_code and share.city
             address = PostalAddress(
@@ -82,42 +76,22 @@ def code_payload(share: Share, *, vault: Vault, code: str) -> DeliveryPayload:
                 city=share.city,
                 country=share.country or "FR",
             )
-            context = {"access_code": display_code(code), "vault_name": vault.name}
-            return PostalPayload(
-                address=address, template="access_code", context={**context, "expires_at": expires}
-            )
+            return message.letter(address=address)
         case CodeChannel.EMAIL:
-            return EmailPayload(
-                to=share.recipient_email,
-                to_name=share.recipient_name,
-                template="access_code",
-                subject=f"Your access code: {vault.name}",
-                context={
-                    "access_code": display_code(code),
-                    "vault_name": vault.name,
-                    "expires_at": expires,
-                },
-            )
+            return message.email(to=share.recipient_email, to_name=share.recipient_name)
 
 
 def send_code(session: Session, *, share: Share, vault: Vault, code: str) -> None:
     """The access code (kind `access_code`) over the share's code channel."""
-    _record(session, share, kind="access_code", payload=code_payload(share, vault=vault, code=code))
+    _record(session, share, outgoing=code_message(share, vault=vault, code=code))
 
 
-def tell_creator(session: Session, *, share: Share, kind: str, subject: str, body: str) -> None:
+def tell_creator(session: Session, *, share: Share, notice: Notice) -> None:
     """An email to the staff member who made the share (when they still have an account)."""
     creator = session.get(User, share.created_by) if share.created_by is not None else None
     if creator is None or creator.deleted_at is not None:
         return
-    payload = EmailPayload(
-        to=creator.email,
-        to_name=creator.name,
-        template="notice",
-        subject=subject,
-        context={"body": body},
-    )
-    enqueue_delivery(session, kind=kind, payload=payload)
+    enqueue_delivery(session, outgoing=notice.email(to=creator.email, to_name=creator.name))
 
 
 def alert_locked(session: Session, *, share: Share, vault: Vault, ip: str | None) -> None:
@@ -130,8 +104,10 @@ def alert_locked(session: Session, *, share: Share, vault: Vault, ip: str | None
     tell_creator(
         session,
         share=share,
-        kind="share_locked_alert",
-        subject=f"Share locked: {vault.name}",
-        body=f"The {text}. It opens again at {shown_time(share.locked_until or share.expires_at)};"
-        " revoke it, or resend the code, if this was not the recipient.",
+        notice=ShareLockedNotice(
+            subject=f"Share locked: {vault.name}",
+            body=f"The {text}. It opens again at "
+            f"{shown_time(share.locked_until or share.expires_at)};"
+            " revoke it, or resend the code, if this was not the recipient.",
+        ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from vault03_api import clock
-from vault03_api.auth.access import access
+from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, IdentityConflict, NotAuthenticated
 from vault03_api.auth.models import Role, User
 from vault03_api.deps import SessionDep, SettingsDep
@@ -36,13 +36,16 @@ def list_users(session: SessionDep) -> list[AdminUserOut]:
     responses=error_responses(IdentityConflict, *_ERRORS),
 )
 @access(Role.ADMIN)
-def invite_user(body: InviteIn, session: SessionDep, settings: SettingsDep) -> AdminUserOut:
+def invite_user(
+    body: InviteIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> AdminUserOut:
     """Create an account and email it a single-use, expiring set-password link."""
     user = service.invite_user(
         session,
         email=body.email,
         name=body.name,
         role=body.role,
+        inviter_name=principal.name,
         settings=settings,
         now=clock.utcnow(),
     )

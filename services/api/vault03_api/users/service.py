@@ -8,8 +8,8 @@ from sqlmodel import Session, col, func, select
 
 from vault03_api.audit.recorder import note
 from vault03_api.auth.exceptions import IdentityConflict
-from vault03_api.auth.models import RecoveryCode, Role, TokenPurpose, User, new_security_stamp
-from vault03_api.auth.service import issue_link, normalise_email
+from vault03_api.auth.models import RecoveryCode, Role, User, new_security_stamp
+from vault03_api.auth.service import normalise_email, send_invitation, send_password_reset
 from vault03_api.errors import NotFound
 from vault03_api.settings import ApiSettings
 
@@ -63,11 +63,18 @@ def _new_user(
 
 
 def invite_user(
-    session: Session, *, email: str, name: str, role: Role, settings: ApiSettings, now: datetime
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    inviter_name: str,
+    settings: ApiSettings,
+    now: datetime,
 ) -> User:
     """Create an account without a password and email it a single-use set-password link."""
     user = _new_user(session, email=email, name=name, role=role, now=now)
-    issue_link(session, user=user, purpose=TokenPurpose.INVITATION, settings=settings, now=now)
+    send_invitation(session, user=user, inviter_name=inviter_name, settings=settings, now=now)
     return user
 
 
@@ -161,7 +168,5 @@ def force_password_reset(
         note(session, user, "password_reset_forced")
         session.add(user)
         if user.deleted_at is None:
-            issue_link(
-                session, user=user, purpose=TokenPurpose.PASSWORD_RESET, settings=settings, now=now
-            )
+            send_password_reset(session, user=user, settings=settings, now=now)
     return users
