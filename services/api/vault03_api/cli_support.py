@@ -10,6 +10,7 @@ import click
 from sqlalchemy import Engine
 
 from vault03_api.audit.context import AuditContext, acting
+from vault03_api.audit.recorder import install_audit_hooks
 from vault03_api.auth.runner import run_sync
 from vault03_api.db import create_db_engine
 from vault03_api.errors import AppError
@@ -21,7 +22,8 @@ CLI_CONTEXT = AuditContext(user_id=None, ip=None, user_agent="vault03-cli")
 
 
 def open_database(settings: ApiSettings) -> Engine:
-    """The API's database, brought to the current schema."""
+    """The API's database, brought to the current schema, its changes audited."""
+    install_audit_hooks()
     engine = create_db_engine(settings.database_path)
     upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
     return engine

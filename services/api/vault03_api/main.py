@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from starlette_exporter import PrometheusMiddleware
 
 from vault03_api import __version__
+from vault03_api.audit.recorder import install_audit_hooks
 from vault03_api.auditlog.router import router as audit_router
 from vault03_api.auth.access import authorize
 from vault03_api.auth.router import router as auth_router
@@ -72,6 +73,7 @@ def _check_keys(engine: Engine, settings: ApiSettings) -> None:
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """Build the API; nothing touches disk or network until the lifespan starts."""
     settings = settings or ApiSettings()
+    install_audit_hooks()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

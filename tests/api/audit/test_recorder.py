@@ -15,7 +15,7 @@ from sqlmodel import Session
 from vault03_api.audit.chain import verify_chain
 from vault03_api.audit.context import AuditContext, acting
 from vault03_api.audit.models import Audited
-from vault03_api.audit.recorder import note, record_read
+from vault03_api.audit.recorder import install_audit_hooks, note, record_read
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.migrations import upgrade_database
 
@@ -39,6 +39,7 @@ class Widget(Audited, Base):
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
+    install_audit_hooks()
     engine = create_db_engine(tmp_path / "data.db")
     upgrade_database(engine, database=tmp_path / "data.db", backup_dir=tmp_path / "backup")
     Base.metadata.create_all(engine)

@@ -227,13 +227,20 @@ def _entries(session: Session) -> list[PendingEntry]:
     return [entry for entry in entries if entry is not None]
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     # Still inside the flush: new/dirty/deleted and attribute history show what was written.
     write_entries(session.connection(), _entries(session))
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
 def _forget_notes(session: Session, *args: Any) -> None:
     session.info.pop(_NOTES, None)
+
+
+def install_audit_hooks() -> None:
+    """Record every flush of every session from now on (idempotent): the API's start and the
+    CLI's `open_database` call it, so no change is left out of the log by an import order."""
+    if event.contains(Session, "after_flush", _after_flush):
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "after_commit", _forget_notes)
+    event.listen(Session, "after_soft_rollback", _forget_notes)
