@@ -15,12 +15,18 @@ from vault03_api.auth.service import create_api_token
 from vault03_api.db import create_db_engine, session_scope
 
 
-def staff_api_token(database: Path, *, email: str = "staff@example.org") -> str:
+def staff_api_token(
+    database: Path,
+    *,
+    email: str = "staff@example.org",
+    name: str = "Sam Staff",
+    role: str = "staff",
+) -> str:
     """A staff member and a personal API token for them, straight into the live database."""
     engine = create_db_engine(database)
     try:
         with session_scope(engine) as session:
-            user = User(email=email, name="Sam Staff", role="staff")
+            user = User(email=email, name=name, role=role)
             session.add(user)
             session.flush()
             assert user.id is not None
