@@ -10,10 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,16 @@ def _body(error: str, detail: Any = None) -> dict[str, Any]:
     return ErrorBody(error=error, detail=jsonable_encoder(detail)).model_dump()
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error as `{"error", "detail"}`: AppError, validation errors, unknown
     routes, a full disk (507), and anything unexpected (500, logged by the server)."""
@@ -116,9 +128,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            _body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return JSONResponse(_body(str(exc.detail)), status_code=exc.status_code, headers=headers)
 
     async def storage_full(request: Request, exc: Exception) -> JSONResponse:
         cause = disk_full_cause(exc)

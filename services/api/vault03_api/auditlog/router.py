@@ -12,6 +12,7 @@ from vault03_api.auditlog.schemas import AuditFilter, AuditPageOut
 from vault03_api.auth.access import access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
+from vault03_api.bounds import MAX_INTEGER
 from vault03_api.deps import SessionDep, StateDep
 from vault03_api.errors import error_responses
 
@@ -27,7 +28,7 @@ def list_entries(
     where: FilterDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_INTEGER)] = None,
 ) -> AuditPageOut:
     """Audit entries, newest first, filtered by entity, user, action and time range."""
     rows = service.search(session, where=where, limit=limit, before_id=before_id)

@@ -7,13 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from vault03_api.bounds import MAX_INTEGER
+
 
 class AuditFilter(BaseModel):
     """Which entries: every given field must match; times are inclusive bounds (UTC)."""
 
     entity_type: str | None = None
     entity_id: str | None = None
-    changed_by: int | None = None
+    changed_by: int | None = Field(None, ge=1, le=MAX_INTEGER)
     action: Literal["c", "u", "d", "r"] | None = None
     event: str | None = None
     since: datetime | None = None

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from vault03_api.auth.models import Role, Stage
+from vault03_api.bounds import MAX_INTEGER
 
 
 class LoginIn(BaseModel):
@@ -68,7 +69,7 @@ class MessageOut(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    expires_in_days: int = Field(90, ge=1)
+    expires_in_days: int = Field(90, ge=1, le=MAX_INTEGER, strict=True)
 
 
 class TokenOut(BaseModel):

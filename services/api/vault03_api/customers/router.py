@@ -10,6 +10,7 @@ from vault03_api import clock
 from vault03_api.auth.access import access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
+from vault03_api.bounds import MAX_INTEGER, RowId
 from vault03_api.customers import service
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.customers.models import Customer
@@ -52,7 +53,7 @@ def list_customers(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=200, description="Name, email or number")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     include_deleted: bool = False,
 ) -> CustomerPage:
     """Customers by name, searched and paged."""
@@ -68,7 +69,7 @@ def list_customers(
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def get_customer(customer_id: int, session: SessionDep) -> CustomerOut:
+def get_customer(customer_id: RowId, session: SessionDep) -> CustomerOut:
     return _out(service.get_customer(session, customer_id=customer_id))
 
 
@@ -79,7 +80,7 @@ def get_customer(customer_id: int, session: SessionDep) -> CustomerOut:
 )
 @access(*_WRITERS)
 def update_customer(
-    customer_id: int, body: CustomerPatch, session: SessionDep, settings: SettingsDep
+    customer_id: RowId, body: CustomerPatch, session: SessionDep, settings: SettingsDep
 ) -> CustomerOut:
     """Change the fields sent."""
     customer = service.update_customer(

@@ -10,6 +10,7 @@ from vault03_api import clock
 from vault03_api.auth.access import ALL_ROLES, access, open_during_maintenance
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
+from vault03_api.bounds import RowId
 from vault03_api.deps import SessionDep, StateDep
 from vault03_api.errors import error_responses
 from vault03_api.maintenance import service
@@ -71,7 +72,7 @@ def schedule_window(body: ScheduleIn, session: SessionDep) -> AnnouncedOut:
     responses=error_responses(WindowNotFound, MaintenanceConflict, *_AUTH_ERRORS),
 )
 @access(Role.ADMIN)
-def cancel_window(window_id: int, session: SessionDep) -> WindowOut:
+def cancel_window(window_id: RowId, session: SessionDep) -> WindowOut:
     """Call off a scheduled window before it starts (no email: tell people yourself)."""
     return WindowOut.of(service.cancel_window(session, window_id=window_id, now=clock.utcnow()))
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from vault03_api.bounds import MAX_INTEGER
 from vault03_api.maintenance.models import MaintenanceWindow
 from vault03_api.maintenance.service import MAX_DURATION, Announced
 
@@ -47,16 +48,18 @@ class MaintenanceStatusOut(BaseModel):
 
 class ScheduleIn(BaseModel):
     starts_at: AwareDatetime = Field(description="With its UTC offset, at least 24 h ahead")
-    duration_minutes: int = Field(ge=1, le=MAX_MINUTES)
+    duration_minutes: int = Field(ge=1, le=MAX_MINUTES, strict=True)
     message: str = Field(min_length=1, max_length=500, description="What is done, and why")
     emergency: bool = Field(False, description="Allows less than 24 hours of notice")
     notify_share_recipients: bool = False
 
 
 class OnIn(BaseModel):
-    window_id: int | None = Field(None, description="Default: the scheduled window due now")
+    window_id: int | None = Field(
+        None, ge=1, le=MAX_INTEGER, strict=True, description="Default: the scheduled window due now"
+    )
     emergency: bool = Field(False, description="No window due: start an unannounced one now")
-    duration_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
+    duration_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES, strict=True)
     message: str | None = Field(None, max_length=500)
 
 

@@ -15,6 +15,7 @@ from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
 from vault03_api.auth.runner import in_transaction
+from vault03_api.bounds import MAX_INTEGER, RowId
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.deps import SessionDep, StateDep
 from vault03_api.errors import error_responses
@@ -53,7 +54,7 @@ def _one(session: Session, share: Share) -> ShareOut:
 )
 @access(*_WRITERS)
 async def create_share(
-    vault_id: int, body: ShareIn, principal: CurrentPrincipal, state: StateDep
+    vault_id: RowId, body: ShareIn, principal: CurrentPrincipal, state: StateDep
 ) -> ShareCreatedOut:
     """Share a vault: the link goes by email, the access code over another channel (both
     through the outbox). The code is in this answer once, and never shown again."""
@@ -91,7 +92,7 @@ async def create_share(
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_vault_shares(vault_id: int, session: SessionDep) -> list[ShareOut]:
+def list_vault_shares(vault_id: RowId, session: SessionDep) -> list[ShareOut]:
     """The vault's shares, newest first, with status and delivery statuses."""
     shares = service.list_shares(session, vault_id=vault_id)
     return views.shares_out(session, shares, now=clock.utcnow())
@@ -103,7 +104,7 @@ def list_vault_shares(vault_id: int, session: SessionDep) -> list[ShareOut]:
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_customer_shares(customer_id: int, session: SessionDep) -> list[ShareOut]:
+def list_customer_shares(customer_id: RowId, session: SessionDep) -> list[ShareOut]:
     """Every share of the customer's vaults, newest first."""
     shares = service.list_shares(session, customer_id=customer_id)
     return views.shares_out(session, shares, now=clock.utcnow())
@@ -115,7 +116,7 @@ def list_customer_shares(customer_id: int, session: SessionDep) -> list[ShareOut
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def customer_timeline(customer_id: int, session: SessionDep) -> list[TimelineEntry]:
+def customer_timeline(customer_id: RowId, session: SessionDep) -> list[TimelineEntry]:
     """Shares, the messages that carried them and the documents received, oldest first."""
     return views.timeline(session, customer_id=customer_id)
 
@@ -126,13 +127,13 @@ def customer_timeline(customer_id: int, session: SessionDep) -> list[TimelineEnt
     responses=error_responses(ShareNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def get_share(share_id: int, session: SessionDep) -> ShareOut:
+def get_share(share_id: RowId, session: SessionDep) -> ShareOut:
     return _one(session, service.get_share(session, share_id=share_id))
 
 
 @router.post("/shares/{share_id}/resend-link", response_model=ShareOut, responses=_CHANGE_ERRORS)
 @access(*_WRITERS)
-def resend_link(share_id: int, session: SessionDep, state: StateDep) -> ShareOut:
+def resend_link(share_id: RowId, session: SessionDep, state: StateDep) -> ShareOut:
     """Email a new link (the old one stops working, open portal sessions end)."""
     share = service.resend_link(
         session, share_id=share_id, settings=state.settings, now=clock.utcnow()
@@ -144,7 +145,7 @@ def resend_link(share_id: int, session: SessionDep, state: StateDep) -> ShareOut
     "/shares/{share_id}/resend-code", response_model=CodeResentOut, responses=_CHANGE_ERRORS
 )
 @access(*_WRITERS)
-async def resend_code(share_id: int, state: StateDep) -> CodeResentOut:
+async def resend_code(share_id: RowId, state: StateDep) -> CodeResentOut:
     """Send a new code over the share's channel; the old code stops, a lock is lifted."""
     code = await fresh_code(state.passwords)
 
@@ -163,7 +164,7 @@ async def resend_code(share_id: int, state: StateDep) -> CodeResentOut:
     responses=error_responses(ShareNotFound, *_ERRORS),
 )
 @access(*_WRITERS)
-def revoke(share_id: int, session: SessionDep) -> ShareOut:
+def revoke(share_id: RowId, session: SessionDep) -> ShareOut:
     """Close the share now: the link answers 410, open portal sessions are refused."""
     return _one(session, service.revoke(session, share_id=share_id, now=clock.utcnow()))
 
@@ -174,7 +175,7 @@ def revoke(share_id: int, session: SessionDep) -> ShareOut:
     responses=error_responses(ShareNotFound, ShareClosed, InvalidShare, *_ERRORS),
 )
 @access(*_WRITERS)
-def extend(share_id: int, body: ExtendIn, session: SessionDep, state: StateDep) -> ShareOut:
+def extend(share_id: RowId, body: ExtendIn, session: SessionDep, state: StateDep) -> ShareOut:
     """Move the expiry (at most share_max_days from now); an expired share opens again."""
     share = service.extend(
         session,
@@ -193,10 +194,10 @@ def extend(share_id: int, body: ExtendIn, session: SessionDep, state: StateDep) 
 )
 @access(*_READERS)
 def access_log(
-    share_id: int,
+    share_id: RowId,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_INTEGER)] = None,
 ) -> AccessPage:
     """Views, code attempts, downloads and uploads: time, address, browser, outcome."""
     rows = service.access_log(session, share_id=share_id, limit=limit, before_id=before_id)
@@ -213,7 +214,7 @@ def access_log(
     },
 )
 @access(*_READERS)
-def access_log_csv(share_id: int, session: SessionDep, state: StateDep) -> StreamingResponse:
+def access_log_csv(share_id: RowId, session: SessionDep, state: StateDep) -> StreamingResponse:
     """The whole access log as CSV."""
     service.get_share(session, share_id=share_id)
     return StreamingResponse(

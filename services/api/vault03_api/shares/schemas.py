@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
+from vault03_api.bounds import MAX_INTEGER
 from vault03_api.customers.models import CodeChannel
 from vault03_api.shares.models import Permission, ShareStatus
 
@@ -36,7 +37,9 @@ class ShareIn(BaseModel):
         "falling back to one that is possible (no mobile: postal, then email)",
     )
     expires_at: datetime | None = Field(None, description="Default: share_default_days from now")
-    max_downloads: int | None = Field(None, ge=1, description="None: no limit")
+    max_downloads: int | None = Field(
+        None, ge=1, le=MAX_INTEGER, strict=True, description="None: no limit"
+    )
     note: str | None = Field(None, max_length=2000, description="Shown to the recipient")
     notify_on_access: bool = False
 

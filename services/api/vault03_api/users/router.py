@@ -8,6 +8,7 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, IdentityConflict, NotAuthenticated
 from vault03_api.auth.models import Role, User
+from vault03_api.bounds import RowId
 from vault03_api.deps import SessionDep, SettingsDep
 from vault03_api.errors import NotFound, error_responses
 from vault03_api.users import service
@@ -70,7 +71,7 @@ def force_password_reset_all(session: SessionDep, settings: SettingsDep) -> Rese
     "/{user_id}", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS)
 )
 @access(Role.ADMIN)
-def get_user(user_id: int, session: SessionDep) -> AdminUserOut:
+def get_user(user_id: RowId, session: SessionDep) -> AdminUserOut:
     return _out(service.get_user(session, user_id=user_id))
 
 
@@ -80,7 +81,7 @@ def get_user(user_id: int, session: SessionDep) -> AdminUserOut:
     responses=error_responses(NotFound, IdentityConflict, *_ERRORS),
 )
 @access(Role.ADMIN)
-def update_user(user_id: int, body: UserPatch, session: SessionDep) -> AdminUserOut:
+def update_user(user_id: RowId, body: UserPatch, session: SessionDep) -> AdminUserOut:
     """Rename a user or change their role."""
     user = service.update_user(
         session, user_id=user_id, name=body.name, role=body.role, now=clock.utcnow()
@@ -94,7 +95,7 @@ def update_user(user_id: int, body: UserPatch, session: SessionDep) -> AdminUser
     responses=error_responses(NotFound, IdentityConflict, *_ERRORS),
 )
 @access(Role.ADMIN)
-def disable_user(user_id: int, session: SessionDep) -> AdminUserOut:
+def disable_user(user_id: RowId, session: SessionDep) -> AdminUserOut:
     """Disable an account; its sessions and tokens stop working at once."""
     return _out(service.disable_user(session, user_id=user_id, now=clock.utcnow()))
 
@@ -103,7 +104,7 @@ def disable_user(user_id: int, session: SessionDep) -> AdminUserOut:
     "/{user_id}/enable", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS)
 )
 @access(Role.ADMIN)
-def enable_user(user_id: int, session: SessionDep) -> AdminUserOut:
+def enable_user(user_id: RowId, session: SessionDep) -> AdminUserOut:
     return _out(service.enable_user(session, user_id=user_id, now=clock.utcnow()))
 
 
@@ -113,7 +114,7 @@ def enable_user(user_id: int, session: SessionDep) -> AdminUserOut:
     responses=error_responses(NotFound, *_ERRORS),
 )
 @access(Role.ADMIN)
-def reset_two_factor(user_id: int, session: SessionDep) -> AdminUserOut:
+def reset_two_factor(user_id: RowId, session: SessionDep) -> AdminUserOut:
     """Turn off the user's TOTP; they enrol again at their next login."""
     return _out(service.reset_two_factor(session, user_id=user_id, now=clock.utcnow()))
 
@@ -124,7 +125,9 @@ def reset_two_factor(user_id: int, session: SessionDep) -> AdminUserOut:
     responses=error_responses(NotFound, *_ERRORS),
 )
 @access(Role.ADMIN)
-def force_password_reset(user_id: int, session: SessionDep, settings: SettingsDep) -> ResetCountOut:
+def force_password_reset(
+    user_id: RowId, session: SessionDep, settings: SettingsDep
+) -> ResetCountOut:
     """Void the user's password and email a reset link."""
     users = service.force_password_reset(
         session, user_ids=[user_id], settings=settings, now=clock.utcnow()

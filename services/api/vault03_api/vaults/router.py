@@ -10,6 +10,7 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
+from vault03_api.bounds import RowId
 from vault03_api.customers.exceptions import CustomerNotFound
 from vault03_api.deps import SessionDep, StateDep
 from vault03_api.errors import error_responses
@@ -60,7 +61,7 @@ def _file_out(stored: StoredFile) -> FileOut:
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_WRITERS)
-def create_vault(customer_id: int, body: VaultIn, session: SessionDep) -> VaultOut:
+def create_vault(customer_id: RowId, body: VaultIn, session: SessionDep) -> VaultOut:
     vault = service.create_vault(
         session, customer_id=customer_id, values=body.model_dump(), now=clock.utcnow()
     )
@@ -73,7 +74,7 @@ def create_vault(customer_id: int, body: VaultIn, session: SessionDep) -> VaultO
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_vaults(customer_id: int, session: SessionDep) -> list[VaultOut]:
+def list_vaults(customer_id: RowId, session: SessionDep) -> list[VaultOut]:
     """The customer's vaults with their file counts and sizes."""
     return _vaults_out(session, service.list_vaults(session, customer_id=customer_id))
 
@@ -84,7 +85,7 @@ def list_vaults(customer_id: int, session: SessionDep) -> list[VaultOut]:
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def get_vault(vault_id: int, session: SessionDep) -> VaultOut:
+def get_vault(vault_id: RowId, session: SessionDep) -> VaultOut:
     return _vaults_out(session, [service.get_vault(session, vault_id=vault_id)])[0]
 
 
@@ -94,7 +95,7 @@ def get_vault(vault_id: int, session: SessionDep) -> VaultOut:
     responses=error_responses(VaultNotFound, BadUpload, *_ERRORS),
 )
 @access(*_WRITERS)
-def update_vault(vault_id: int, body: VaultPatch, session: SessionDep) -> VaultOut:
+def update_vault(vault_id: RowId, body: VaultPatch, session: SessionDep) -> VaultOut:
     vault = service.update_vault(
         session, vault_id=vault_id, changes=body.model_dump(exclude_unset=True), now=clock.utcnow()
     )
@@ -107,7 +108,7 @@ def update_vault(vault_id: int, body: VaultPatch, session: SessionDep) -> VaultO
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_WRITERS)
-def delete_vault(vault_id: int, session: SessionDep) -> None:
+def delete_vault(vault_id: RowId, session: SessionDep) -> None:
     """Soft delete: the contents are unreachable at once and purged after the retention."""
     service.delete_vault(session, vault_id=vault_id, now=clock.utcnow())
 
@@ -119,7 +120,7 @@ def delete_vault(vault_id: int, session: SessionDep) -> None:
     tags=["customers"],
 )
 @access(*_WRITERS)
-def delete_customer(customer_id: int, session: SessionDep) -> None:
+def delete_customer(customer_id: RowId, session: SessionDep) -> None:
     """Soft delete the customer and their vaults; blobs are purged after the retention."""
     service.delete_customer(session, customer_id=customer_id, now=clock.utcnow())
 
@@ -133,7 +134,7 @@ def delete_customer(customer_id: int, session: SessionDep) -> None:
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_files(vault_id: int, session: SessionDep) -> list[FileOut]:
+def list_files(vault_id: RowId, session: SessionDep) -> list[FileOut]:
     return [_file_out(f) for f in service.list_files(session, vault_id=vault_id)]
 
 
@@ -151,7 +152,7 @@ def _declared_size(request: Request) -> int | None:
 )
 @access(*_WRITERS)
 async def upload_raw(
-    vault_id: int, filename: str, request: Request, state: StateDep, principal: CurrentPrincipal
+    vault_id: RowId, filename: str, request: Request, state: StateDep, principal: CurrentPrincipal
 ) -> FileOut:
     """Upload the raw request body as `filename` (streamed; a file of that name is replaced)."""
     stored = await receive_file(
@@ -189,7 +190,7 @@ async def upload_raw(
 )
 @access(*_WRITERS)
 async def upload_form(
-    vault_id: int, request: Request, state: StateDep, principal: CurrentPrincipal
+    vault_id: RowId, request: Request, state: StateDep, principal: CurrentPrincipal
 ) -> FileOut:
     """Upload from a browser form: the `file` field, streamed like a raw upload."""
     form = MultipartFile(

@@ -6,11 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from vault03_api.bounds import MAX_INTEGER
+
 
 class VaultIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(None, max_length=2000)
-    quota_bytes: int | None = Field(None, ge=0, description="None: no quota")
+    quota_bytes: int | None = Field(
+        None, ge=0, le=MAX_INTEGER, strict=True, description="None: no quota"
+    )
 
 
 class VaultPatch(BaseModel):
@@ -18,7 +22,7 @@ class VaultPatch(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=2000)
-    quota_bytes: int | None = Field(None, ge=0)
+    quota_bytes: int | None = Field(None, ge=0, le=MAX_INTEGER, strict=True)
 
 
 class VaultOut(BaseModel):
