@@ -244,7 +244,13 @@ async def download(token: str, file_id: str, request: Request, state: StateDep) 
     if isinstance(admitted, portal.Refusal):
         raise admitted.error()
     try:
-        outgoing = await send_file(state, file_id=admitted.id, range_header=range_header)
+        outgoing = await send_file(
+            engine=state.engine,
+            blobs=state.blobs,
+            ring=state.keyring,
+            file_id=admitted.id,
+            range_header=range_header,
+        )
     except AppError as error:
         raise _portal_error(error) from None
     return pages.protect(download_response(outgoing))
@@ -308,7 +314,10 @@ async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Re
         await form.start()
         name = sanitise_filename(form.filename)
         stored = await receive_file(
-            state,
+            engine=state.engine,
+            blobs=state.blobs,
+            ring=state.keyring,
+            max_file_bytes=state.settings.max_file_bytes,
             vault_id=vault_id,
             name=name,
             replace=False,  # a recipient's upload never replaces a document

@@ -156,7 +156,10 @@ async def upload_raw(
 ) -> FileOut:
     """Upload the raw request body as `filename` (streamed; a file of that name is replaced)."""
     stored = await receive_file(
-        state,
+        engine=state.engine,
+        blobs=state.blobs,
+        ring=state.keyring,
+        max_file_bytes=state.settings.max_file_bytes,
         vault_id=vault_id,
         name=service.sanitise_filename(filename),
         replace=True,
@@ -200,7 +203,10 @@ async def upload_form(
     )
     await form.start()
     stored = await receive_file(
-        state,
+        engine=state.engine,
+        blobs=state.blobs,
+        ring=state.keyring,
+        max_file_bytes=state.settings.max_file_bytes,
         vault_id=vault_id,
         name=service.sanitise_filename(form.filename),
         replace=True,
@@ -232,7 +238,13 @@ def get_file(file_id: str, session: SessionDep) -> FileOut:
 @access(*_WRITERS)
 async def download(file_id: str, request: Request, state: StateDep) -> StreamingResponse:
     """The decrypted contents, streamed; one `Range: bytes=` range is honoured (206)."""
-    outgoing = await send_file(state, file_id=file_id, range_header=request.headers.get("range"))
+    outgoing = await send_file(
+        engine=state.engine,
+        blobs=state.blobs,
+        ring=state.keyring,
+        file_id=file_id,
+        range_header=request.headers.get("range"),
+    )
     return download_response(outgoing)
 
 

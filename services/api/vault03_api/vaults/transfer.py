@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from prometheus_client import Counter
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from vault03_api import clock
 from vault03_api.blobs.crypto import IntegrityError, new_data_key
-from vault03_api.blobs.storage import BodyTooLarge, open_range, seal_stream
+from vault03_api.blobs.storage import BlobStore, BodyTooLarge, open_range, seal_stream
 from vault03_api.db import session_scope
-from vault03_api.state import AppState
+from vault03_api.keyring import KeyRing
 from vault03_api.vaults import service
 from vault03_api.vaults.exceptions import FileCorrupt, RangeNotSatisfiable, TooLarge
 from vault03_api.vaults.models import StoredFile
@@ -39,16 +40,17 @@ INTEGRITY_FAILURES = Counter(
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _limit(state: AppState, vault_id: int) -> service.UploadLimit:
-    with session_scope(state.engine) as session:
-        return service.upload_limit(
-            session, vault_id=vault_id, max_file_bytes=state.settings.max_file_bytes
-        )
+def _limit(engine: Engine, vault_id: int, max_file_bytes: int) -> service.UploadLimit:
+    with session_scope(engine) as session:
+        return service.upload_limit(session, vault_id=vault_id, max_file_bytes=max_file_bytes)
 
 
 async def receive_file(
-    state: AppState,
     *,
+    engine: Engine,
+    blobs: BlobStore,
+    ring: KeyRing,
+    max_file_bytes: int,
     vault_id: int,
     name: str,
     replace: bool,
@@ -62,19 +64,19 @@ async def receive_file(
 
     The name is settled when the file is recorded (see service.add_file); `on_record` runs in
     that same transaction (and may refuse the file by raising)."""
-    bound = await run_in_threadpool(_limit, state, vault_id)
+    bound = await run_in_threadpool(_limit, engine, vault_id, max_file_bytes)
     if declared_size is not None and declared_size > bound.limit:
         raise TooLarge("the file is too large", detail={"reason": bound.reason})
     file_id = str(uuid.uuid4())
     data_key = new_data_key()
-    writer = state.blobs.create(file_id, data_key=data_key)
+    writer = blobs.create(file_id, data_key=data_key)
     try:
         sealed = await seal_stream(body, writer, limit=bound.limit)
     except BodyTooLarge:
         raise TooLarge("the file is too large", detail={"reason": bound.reason}) from None
 
     def record() -> StoredFile:
-        with session_scope(state.engine) as session:
+        with session_scope(engine) as session:
             stored = service.add_file(
                 session,
                 vault_id=vault_id,
@@ -84,9 +86,9 @@ async def receive_file(
                 content_type=content_type,
                 body=sealed,
                 data_key=data_key,
-                ring=state.keyring,
+                ring=ring,
                 uploaded_by=uploaded_by,
-                max_file_bytes=state.settings.max_file_bytes,
+                max_file_bytes=max_file_bytes,
                 now=clock.utcnow(),
             )
             if on_record is not None:
@@ -101,7 +103,7 @@ async def receive_file(
     except asyncio.CancelledError:
         raise
     except BaseException:
-        state.blobs.remove(file_id)
+        blobs.remove(file_id)
         raise
 
 
@@ -134,12 +136,12 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, stop)
 
 
-def report_integrity_failure(state: AppState, *, file_id: str, error: Exception) -> None:
+def report_integrity_failure(engine: Engine, *, file_id: str, error: Exception) -> None:
     """Log, count and alert: a stored file failed authentication (nothing of it was sent)."""
     INTEGRITY_FAILURES.inc()
     log.error("file integrity check failed", extra={"file_id": file_id, "error": str(error)})
     try:
-        with session_scope(state.engine) as session:
+        with session_scope(engine) as session:
             service.alert_integrity_failure(session, file_id=file_id, reason=str(error))
     except Exception:
         log.exception("could not queue the integrity alert")
@@ -158,27 +160,29 @@ class Outgoing:
         return self.file.size if self.range is None else self.range.stop - self.range.start
 
 
-async def send_file(state: AppState, *, file_id: str, range_header: str | None) -> Outgoing:
+async def send_file(
+    *, engine: Engine, blobs: BlobStore, ring: KeyRing, file_id: str, range_header: str | None
+) -> Outgoing:
     """Open a file for download; FileCorrupt (and an alert) if its first chunk is damaged."""
 
     def open_file() -> tuple[StoredFile, bytes]:
-        with session_scope(state.engine) as session:
-            return service.open_for_download(session, file_id=file_id, ring=state.keyring)
+        with session_scope(engine) as session:
+            return service.open_for_download(session, file_id=file_id, ring=ring)
 
     try:
         stored, data_key = await run_in_threadpool(open_file)
         wanted = parse_range(range_header, stored.size)
         start, stop = (0, stored.size) if wanted is None else (wanted.start, wanted.stop)
-        reader = state.blobs.open(stored.id, data_key=data_key, size=stored.size)
+        reader = blobs.open(stored.id, data_key=data_key, size=stored.size)
         try:
             chunks = await open_range(reader, start, stop)
         except BaseException:
             reader.close()
             raise
     except IntegrityError as error:
-        await run_in_threadpool(report_integrity_failure, state, file_id=file_id, error=error)
+        await run_in_threadpool(report_integrity_failure, engine, file_id=file_id, error=error)
         raise FileCorrupt(file_id) from None
-    return Outgoing(stored, wanted, _guarded(state, file_id, chunks))
+    return Outgoing(stored, wanted, _guarded(engine, file_id, chunks))
 
 
 def download_response(outgoing: Outgoing) -> StreamingResponse:
@@ -204,7 +208,7 @@ def download_response(outgoing: Outgoing) -> StreamingResponse:
 
 
 async def _guarded(
-    state: AppState, file_id: str, chunks: AsyncIterator[bytes]
+    engine: Engine, file_id: str, chunks: AsyncIterator[bytes]
 ) -> AsyncIterator[bytes]:
     # A later chunk failing authentication: alert, then end the response abnormally (the
     # client sees a short body against Content-Length), never sending the damaged chunk.
@@ -212,5 +216,5 @@ async def _guarded(
         async for chunk in chunks:
             yield chunk
     except IntegrityError as error:
-        await run_in_threadpool(report_integrity_failure, state, file_id=file_id, error=error)
+        await run_in_threadpool(report_integrity_failure, engine, file_id=file_id, error=error)
         raise
