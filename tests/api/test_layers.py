@@ -146,6 +146,46 @@ def _imports_runner(line: str) -> bool:
     return "auth.runner" in text
 
 
+def imported_names() -> dict[str, set[str]]:
+    """{module path under vault03_api: every dotted name it imports}."""
+    names: dict[str, set[str]] = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        module = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names[str(path.relative_to(ROOT))] = {
+            name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for name in _imported(node, module, path.stem == "__init__")
+        }
+    return names
+
+
+def test_services_take_what_they_use_not_the_app_state() -> None:
+    # Routers unpack the AppState (StateDep); everything else is handed what it uses.
+    holders = {
+        path
+        for path, names in imported_names().items()
+        if "vault03_api.state.AppState" in names
+        and Path(path).name != "router.py"
+        and path not in {"deps.py", "main.py"}
+    }
+    assert not holders
+
+
+def test_no_command_reaches_into_another_domains_cli() -> None:
+    reaching = {
+        f"{path} imports {name}"
+        for path, names in imported_names().items()
+        if path != "cli.py"  # the `vault03` command gathers them all
+        for name in names
+        if name.startswith("vault03_api.")
+        and name.split(".")[2:3] == ["cli"]
+        and name.split(".")[1] != Path(path).parts[0]
+    }
+    assert not reaching
+
+
 def test_the_graph_sees_a_loop() -> None:
     # The checker itself: a loop through three nodes is found and named in order.
     edges: Edges = {"a": {"b": ["a.py:1"]}, "b": {"c": ["b.py:1"]}, "c": {"a": ["c.py:1"]}}
