@@ -224,6 +224,7 @@ def _portal_error(error: AppError) -> PortalError:
         403: _HTML,
         404: _HTML,
         410: _HTML,
+        503: _HTML,
     },
 )
 @public

@@ -48,3 +48,15 @@ class FileCorrupt(AppError):
             "the stored file failed its integrity check; the operators have been alerted",
             detail={"file_id": file_id},
         )
+
+
+class DownloadNotAudited(AppError):
+    """The read of a file could not be written to the audit log, so it is refused."""
+
+    status_code = 503
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(
+            "the download could not be recorded in the audit log, so it is refused",
+            detail={"file_id": file_id, "retry": "try again later; the operators can see why"},
+        )

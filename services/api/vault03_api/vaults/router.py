@@ -17,6 +17,7 @@ from vault03_api.errors import error_responses
 from vault03_api.vaults import service
 from vault03_api.vaults.exceptions import (
     BadUpload,
+    DownloadNotAudited,
     FileCorrupt,
     FileNotFound,
     RangeNotSatisfiable,
@@ -232,7 +233,9 @@ def get_file(file_id: str, session: SessionDep) -> FileOut:
     responses={
         200: {"content": {"application/octet-stream": {}}, "description": "The file"},
         206: {"content": {"application/octet-stream": {}}, "description": "The range asked"},
-        **error_responses(FileNotFound, RangeNotSatisfiable, FileCorrupt, *_ERRORS),
+        **error_responses(
+            FileNotFound, RangeNotSatisfiable, FileCorrupt, DownloadNotAudited, *_ERRORS
+        ),
     },
 )
 @access(*_WRITERS)

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from vault03_api.alerts import alert_operators
-from vault03_api.audit.recorder import record_read
+from vault03_api.audit.recorder import record_event, record_read
 from vault03_api.blobs.crypto import unwrap_data_key, wrap_data_key
 from vault03_api.blobs.storage import SealedBody
 from vault03_api.customers import service as customers_service
@@ -306,8 +306,17 @@ def delete_file(session: Session, *, file_id: str, now: datetime) -> StoredFile:
     return stored
 
 
-def alert_integrity_failure(session: Session, *, file_id: str, reason: str) -> None:
-    """Tell the operators at once: a stored file failed authentication."""
+def record_integrity_failure(session: Session, *, file_id: str, reason: str) -> None:
+    """Audit a read refused because the stored file failed authentication (action 'r',
+    event 'integrity_failure'), and tell the operators at once."""
+    record_event(
+        session,
+        entity_type="files",
+        entity_id=file_id,
+        action="r",
+        event_name="integrity_failure",
+        new_values={"reason": reason},
+    )
     alert_operators(session, text=f"file {file_id} failed its integrity check: {reason}")
 
 

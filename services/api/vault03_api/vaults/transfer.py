@@ -16,8 +16,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import pysqlite3.dbapi2 as sqlite
 from prometheus_client import Counter
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -26,9 +28,15 @@ from vault03_api import clock
 from vault03_api.blobs.crypto import IntegrityError, new_data_key
 from vault03_api.blobs.storage import BlobStore, BodyTooLarge, open_range, seal_stream
 from vault03_api.db import session_scope
+from vault03_api.errors import disk_full_cause
 from vault03_api.keyring import KeyRing
 from vault03_api.vaults import service
-from vault03_api.vaults.exceptions import FileCorrupt, RangeNotSatisfiable, TooLarge
+from vault03_api.vaults.exceptions import (
+    DownloadNotAudited,
+    FileCorrupt,
+    RangeNotSatisfiable,
+    TooLarge,
+)
 from vault03_api.vaults.models import StoredFile
 
 log = logging.getLogger(__name__)
@@ -137,14 +145,16 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
 
 
 def report_integrity_failure(engine: Engine, *, file_id: str, error: Exception) -> None:
-    """Log, count and alert: a stored file failed authentication (nothing of it was sent)."""
+    """Log, count, audit and alert: a stored file failed authentication (its damaged bytes
+    were not sent)."""
     INTEGRITY_FAILURES.inc()
     log.error("file integrity check failed", extra={"file_id": file_id, "error": str(error)})
     try:
         with session_scope(engine) as session:
-            service.alert_integrity_failure(session, file_id=file_id, reason=str(error))
+            service.record_integrity_failure(session, file_id=file_id, reason=str(error))
     except Exception:
-        log.exception("could not queue the integrity alert")
+        # The download is refused (or cut short) either way; the log line above remains.
+        log.exception("could not audit the integrity failure or queue its alert")
 
 
 @dataclass(frozen=True)
@@ -160,17 +170,27 @@ class Outgoing:
         return self.file.size if self.range is None else self.range.stop - self.range.start
 
 
-async def send_file(
-    *, engine: Engine, blobs: BlobStore, ring: KeyRing, file_id: str, range_header: str | None
-) -> Outgoing:
-    """Open a file for download; FileCorrupt (and an alert) if its first chunk is damaged."""
+async def _open_audited(engine: Engine, ring: KeyRing, file_id: str) -> tuple[StoredFile, bytes]:
+    """The file and its data key, once its read is in the audit log: fails closed."""
 
     def open_file() -> tuple[StoredFile, bytes]:
         with session_scope(engine) as session:
             return service.open_for_download(session, file_id=file_id, ring=ring)
 
     try:
-        stored, data_key = await run_in_threadpool(open_file)
+        return await run_in_threadpool(open_file)
+    except (DBAPIError, sqlite.Error) as error:  # the audit chain writes on the raw cursor
+        if disk_full_cause(error) is not None:
+            raise  # answered 507, storage full
+        raise DownloadNotAudited(file_id) from error
+
+
+async def send_file(
+    *, engine: Engine, blobs: BlobStore, ring: KeyRing, file_id: str, range_header: str | None
+) -> Outgoing:
+    """Open a file for download; FileCorrupt (and an alert) if its first chunk is damaged."""
+    try:
+        stored, data_key = await _open_audited(engine, ring, file_id)
         wanted = parse_range(range_header, stored.size)
         start, stop = (0, stored.size) if wanted is None else (wanted.start, wanted.stop)
         reader = blobs.open(stored.id, data_key=data_key, size=stored.size)
