@@ -73,3 +73,12 @@ def test_log_lines_are_counted_once_per_line_by_level(tmp_path: Path) -> None:
     logging.getLogger("x").error("one")
     logging.getLogger("x").error("two")
     assert count() == before + 2
+
+
+def test_every_level_is_counted_from_zero_at_start_up() -> None:
+    configure_logging(service="zero-test")
+    for level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        value = REGISTRY.get_sample_value(
+            "vault03_log_lines_total", {"service": "zero-test", "level": level}
+        )
+        assert value == 0, level

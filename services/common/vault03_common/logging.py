@@ -14,6 +14,9 @@ from prometheus_client import Counter
 from pythonjsonlogger.json import JsonFormatter
 
 LOG_LINES = Counter("vault03_log_lines_total", "Log lines written, by level.", ["service", "level"])
+# Every level's series exists from start-up at 0: a series born at its first error would make
+# increase() miss that whole first burst (it needs a sample before the rise).
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Names of LogRecord attributes rendered under shorter keys.
 _RENAMED = {"levelname": "level", "name": "logger", "asctime": "time"}
@@ -57,6 +60,8 @@ def configure_logging(*, service: str, level: str = "INFO", log_file: Path | Non
     for existing in root.filters:
         root.removeFilter(existing)
     counter = _CountingFilter(service)
+    for name in LEVELS:
+        LOG_LINES.labels(service, name)
 
     stdout = logging.StreamHandler(sys.stdout)
     handlers: list[logging.Handler] = [stdout]
