@@ -88,8 +88,11 @@ def share_status(fleet: Fleet, token: str, share_id: int) -> dict[str, Any]:
 
 def open_as_customer(link: str, code: str) -> httpx.Client:
     customer = httpx.Client(timeout=30, follow_redirects=True)
-    assert customer.get(link).status_code == 200
-    entered = customer.post(f"{link}/code", data={"code": code})
+    page = customer.get(link)
+    assert page.status_code == 200
+    form = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert form is not None
+    entered = customer.post(f"{link}/code", data={"code": code, "form_token": form.group(1)})
     assert entered.status_code == 200, entered.text  # the redirect to the documents, followed
     return customer
 

@@ -12,7 +12,10 @@ from sqlmodel import col, select
 from tests.support.identity import Harness
 from tests.support.vaults import new_customer, token_headers
 from vault03_api.deliveries.models import Delivery
+from vault03_api.settings import ApiSettings
+from vault03_api.shares.credentials import code_form_cookie_name
 from vault03_api.shares.models import ShareDelivery
+from vault03_api.tokens import new_token
 
 LINK = re.compile(r"/s/([A-Za-z0-9_-]{43})$")
 
@@ -96,10 +99,23 @@ def staff(harness: Harness) -> dict[str, str]:
 
 
 def enter_code(client: TestClient, shared: Shared, code: str | None = None) -> Any:
-    """Post the code form as a browser would (no redirect followed)."""
+    """Post the code form as a browser holding the link page's form cookie would (no redirect
+    followed). The cookie is set here rather than by a GET, which the access log would count."""
+    name = code_form_cookie_name(harness_settings(client), shared.token)
+    form_token = client.cookies.get(name)
+    if form_token is None:
+        form_token = new_token()
+        client.cookies.set(name, form_token, domain="testserver.local", path="/")
     return client.post(
-        f"{shared.path}/code", data={"code": code or shared.code}, follow_redirects=False
+        f"{shared.path}/code",
+        data={"code": code or shared.code, "form_token": form_token},
+        follow_redirects=False,
     )
+
+
+def harness_settings(client: TestClient) -> ApiSettings:
+    settings: ApiSettings = client.app.state.vault03.settings  # type: ignore[attr-defined]
+    return settings
 
 
 def csrf_of(page: str) -> str:

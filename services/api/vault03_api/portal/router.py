@@ -4,6 +4,7 @@ own code and portal session. Every answer is a page (or a file) with strict head
 from __future__ import annotations
 
 import functools
+import hmac
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -21,16 +22,23 @@ from vault03_api.portal import pages
 from vault03_api.portal import service as portal
 from vault03_api.portal.exceptions import PortalError
 from vault03_api.settings import ApiSettings
-from vault03_api.shares.credentials import normalise_code, portal_cookie_name
+from vault03_api.shares.credentials import (
+    code_form_cookie_name,
+    normalise_code,
+    portal_cookie_name,
+)
 from vault03_api.shares.messages import shown_time
 from vault03_api.shares.service import downloads_left
 from vault03_api.state import AppState
+from vault03_api.tokens import new_token
 from vault03_api.vaults.multipart import MultipartFile
 from vault03_api.vaults.service import sanitise_filename
 from vault03_api.vaults.transfer import download_response, receive_file, send_file
 
 router = APIRouter(prefix="/s", tags=["portal"])
 
+CODE_FORM_SECONDS = 24 * 3600  # a code page left open for a day still works
+FORM_TOKEN_LENGTH = len(new_token())
 _CHANNEL_TEXT = {"sms": "by text message", "postal": "by post", "email": "in another email"}
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
 
@@ -45,9 +53,12 @@ def _cookie(request: Request, settings: ApiSettings, token: str) -> str | None:
 
 
 def _same_origin(request: Request, settings: ApiSettings) -> None:
-    # A form posted from a named other site is refused. Under Referrer-Policy no-referrer
-    # browsers send `Origin: null` even for our own forms, so the real guards are the
-    # SameSite=Strict cookie and the session's CSRF token on every form that needs a session.
+    # A form posted from a named other site is refused, and so is one the browser says came
+    # from another site (Sec-Fetch-Site). Under Referrer-Policy no-referrer browsers send
+    # `Origin: null` even for our own forms, so the real guards are SameSite=Strict cookies
+    # and a token in every form: the session's CSRF token, or the code form's double submit.
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise PortalError(403, "This form must be sent from the page itself.")
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return
@@ -71,14 +82,45 @@ def stylesheet() -> Response:
     return pages.stylesheet()
 
 
-def _code_page(token: str, channel: str, *, error: str | None, status_code: int) -> Response:
-    return pages.render(
+def _form_token(request: Request, settings: ApiSettings, token: str) -> str | None:
+    return request.cookies.get(code_form_cookie_name(settings, token))
+
+
+def _code_page(
+    token: str,
+    channel: str,
+    *,
+    form_token: str | None,
+    settings: ApiSettings,
+    error: str | None,
+    status_code: int,
+) -> Response:
+    # The form carries the same random value as a SameSite=Strict cookie for this link
+    # (double submit): a page on another site can post the form, but the victim's browser
+    # sends it no such cookie, so nobody is logged into someone else's share (login CSRF).
+    form_token = form_token if form_token and len(form_token) == FORM_TOKEN_LENGTH else None
+    form_token = form_token or new_token()
+    response = pages.render(
         "code.html.j2",
         status_code=status_code,
         token=token,
         channel_text=_CHANNEL_TEXT.get(channel, ""),
         error=error,
+        form_token=form_token,
     )
+    name = code_form_cookie_name(settings, token)
+    set_session_cookie(response, name, form_token, max_age=CODE_FORM_SECONDS, settings=settings)
+    return response
+
+
+def _check_form_token(request: Request, settings: ApiSettings, token: str, sent: str) -> None:
+    held = _form_token(request, settings, token) or ""
+    if not held or not hmac.compare_digest(held.encode(), sent.encode()):
+        raise PortalError(
+            403,
+            "This form must be sent from the link's own page: open your link again and enter "
+            "the code there.",
+        )
 
 
 def _locked(seconds: int) -> PortalError:
@@ -111,7 +153,14 @@ async def view(
     if page.portal is None:
         if page.locked_seconds is not None:
             raise _locked(page.locked_seconds)
-        return _code_page(token, share.code_channel, error=None, status_code=200)
+        return _code_page(
+            token,
+            share.code_channel,
+            form_token=_form_token(request, settings, token),
+            settings=settings,
+            error=None,
+            status_code=200,
+        )
     files = [
         {
             "id": stored.id,
@@ -150,10 +199,12 @@ async def enter_code(
     code: Annotated[str, Form(max_length=50)],
     request: Request,
     state: StateDep,
+    form_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Check the access code; the right one opens a portal session (cookie) for this link."""
     settings = state.settings
     _same_origin(request, settings)
+    _check_form_token(request, settings, token, form_token)
     gate = await in_read_transaction(
         state.engine,
         portal.begin_code,
@@ -193,7 +244,14 @@ async def enter_code(
         "This code is not right. Check it and try again "
         f"({result.attempts_left} attempt(s) left before the link locks)."
     )
-    return _code_page(token, result.code_channel, error=error, status_code=401)
+    return _code_page(
+        token,
+        result.code_channel,
+        form_token=form_token,
+        settings=settings,
+        error=error,
+        status_code=401,
+    )
 
 
 def _signed_in(token: str, opened: portal.Opened, settings: ApiSettings) -> Response:

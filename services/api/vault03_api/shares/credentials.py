@@ -13,6 +13,7 @@ from vault03_api.tokens import new_token, token_hash
 CODE_DIGITS = 8
 PORTAL_PATH = "/s"
 _PORTAL_COOKIE = "vault03_portal_"
+_CODE_FORM_COOKIE = "vault03_code_form_"
 
 
 def new_link_token() -> str:
@@ -55,7 +56,16 @@ async def fresh_code(passwords: Passwords) -> NewCode:
     return NewCode(code, await passwords.hash(code))
 
 
+def _link_cookie(prefix: str, settings: ApiSettings, link_token: str) -> str:
+    name = prefix + token_hash(link_token)[:16]
+    return f"__Host-{name}" if settings.session_cookie_secure else name
+
+
 def portal_cookie_name(settings: ApiSettings, link_token: str) -> str:
     """One cookie per link, so two shares open in one browser do not log each other out."""
-    name = _PORTAL_COOKIE + token_hash(link_token)[:16]
-    return f"__Host-{name}" if settings.session_cookie_secure else name
+    return _link_cookie(_PORTAL_COOKIE, settings, link_token)
+
+
+def code_form_cookie_name(settings: ApiSettings, link_token: str) -> str:
+    """The cookie half of the code form's double-submit token, one per link."""
+    return _link_cookie(_CODE_FORM_COOKIE, settings, link_token)
