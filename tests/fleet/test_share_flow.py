@@ -19,7 +19,7 @@ import pytest
 
 from tests.support import NatsServer, wait_for
 from tests.support.fleet import Fleet, running_fleet
-from tests.support.live_shares import share_over_http, staff_api_token
+from tests.support.live_shares import enter_code_over_http, share_over_http, staff_api_token
 
 pytestmark = pytest.mark.fleet
 
@@ -88,11 +88,7 @@ def share_status(fleet: Fleet, token: str, share_id: int) -> dict[str, Any]:
 
 def open_as_customer(link: str, code: str) -> httpx.Client:
     customer = httpx.Client(timeout=30, follow_redirects=True)
-    page = customer.get(link)
-    assert page.status_code == 200
-    form = re.search(r'name="form_token" value="([^"]+)"', page.text)
-    assert form is not None
-    entered = customer.post(f"{link}/code", data={"code": code, "form_token": form.group(1)})
+    entered = enter_code_over_http(customer, link, code)
     assert entered.status_code == 200, entered.text  # the redirect to the documents, followed
     return customer
 

@@ -3,6 +3,7 @@ a customer, a vault with a file and a share made over HTTP, as staff would."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,12 @@ def share_over_http(
         created = http.post(f"/api/vaults/{vault_id}/shares", json=share)
         assert created.status_code == 201, created.text
     return LiveShare(created.json(), vault_id, ids)
+
+
+def enter_code_over_http(client: httpx.Client, path: str, code: str) -> httpx.Response:
+    """What a browser does on a link: open its page, then post the page's code form."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    form = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert form is not None, page.text
+    return client.post(f"{path}/code", data={"code": code, "form_token": form.group(1)})

@@ -16,7 +16,7 @@ import pytest
 
 from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
-from tests.support.live_shares import share_over_http, staff_api_token
+from tests.support.live_shares import enter_code_over_http, share_over_http, staff_api_token
 
 BOUNDARY = "vault03-test-boundary"
 PIECE = 256 * 1024
@@ -46,7 +46,7 @@ def access_code(database: Path) -> str:
 def portal_client(api: ApiProcess, path: str, code: str) -> tuple[httpx.Client, str]:
     """A recipient's browser signed in to the share, and the page's CSRF token."""
     client = httpx.Client(base_url=api.url, timeout=60)
-    entered = client.post(f"{path}/code", data={"code": code})
+    entered = enter_code_over_http(client, path, code)
     assert entered.status_code == 303, entered.text
     page = client.get(path)
     match = re.search(r'name="csrf" value="([^"]+)"', page.text)
