@@ -20,7 +20,13 @@ from vault03_api.inflight import InFlight
 from vault03_api.portal.exceptions import LinkGone, PortalError, UploadLimitReached
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import messages
-from vault03_api.shares.models import AccessEvent, PortalSession, Share, ShareAccess
+from vault03_api.shares.models import (
+    AccessEvent,
+    PortalSession,
+    Share,
+    ShareAccess,
+    ShareDownload,
+)
 from vault03_api.shares.service import downloads_left, link_is_dead
 from vault03_api.tokens import new_token, token_hash
 from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
@@ -364,9 +370,12 @@ def begin_download(
 ) -> StoredFile | Refusal:
     """Admit a download and count it against the limit.
 
-    A request that starts at the first byte counts as a download (a whole file, or the first
-    piece of one); resuming a transfer with a later range does not. Every full copy needs a
-    request that starts at byte 0, so the limit bounds the copies a recipient can make."""
+    Each counted download of a file grants the share that file's size in bytes; a request
+    (whole file or a `Range`) is charged its length against what is left of the grants, and
+    one that does not fit counts a new download. Resuming, or fetching parts in parallel,
+    stays within one download, and no request can get more than `max_downloads` copies'
+    worth of bytes of a file: a range from byte 1 after the last copy is refused like a
+    whole one."""
     share, _ = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
 
     def refuse(outcome: str, status_code: int, message: str, file: StoredFile | None) -> Refusal:
@@ -393,12 +402,21 @@ def begin_download(
         wanted = parse_range(range_header, stored.size)
     except RangeNotSatisfiable:
         return refuse("bad_range", 416, "The requested part of the file does not exist.", stored)
-    if wanted is None or wanted.start == 0:
+    assert share.id is not None
+    length = stored.size if wanted is None else wanted.stop - wanted.start
+    grant = session.get(ShareDownload, (share.id, stored.id)) or ShareDownload(
+        share_id=share.id, file_id=stored.id
+    )
+    counted = grant.granted_bytes == 0 or grant.used_bytes + length > grant.granted_bytes
+    if counted:
         if downloads_left(share) == 0:
             return refuse(
                 "limit_reached", 403, "The download limit of this share is reached.", stored
             )
         share.download_count += 1
+        grant.granted_bytes += stored.size
+    grant.used_bytes += length
+    session.add(grant)
     outcome = "ok" if wanted is None else f"ok_range_{wanted.start}-{wanted.stop - 1}"
     log_access(
         session,
@@ -409,7 +427,7 @@ def begin_download(
         now=now,
         file=stored,
     )
-    if share.notify_on_access and (wanted is None or wanted.start == 0):
+    if share.notify_on_access and counted:
         messages.tell_creator(
             session,
             share=share,

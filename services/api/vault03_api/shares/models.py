@@ -112,6 +112,18 @@ class ShareAccess(Audited, SQLModel, table=True):
     file_name: str | None = None
 
 
+class ShareDownload(SQLModel, table=True):
+    """The bytes of one file a share has granted (its size per counted download) and sent
+    (charged when a request is admitted); the access log, audited, has each request."""
+
+    __tablename__ = "share_downloads"
+
+    share_id: int = Field(foreign_key="shares.id", primary_key=True, ondelete="CASCADE")
+    file_id: str = Field(foreign_key="files.id", primary_key=True, ondelete="CASCADE")
+    granted_bytes: int = 0
+    used_bytes: int = 0
+
+
 class ShareDelivery(SQLModel, table=True):
     """Which deliveries carried a share's link and codes (their status lives on `deliveries`)."""
 
