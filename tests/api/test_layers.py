@@ -20,7 +20,7 @@ APP = frozenset({"__main__", "main", "cli", "devrun"})
 UNDER = frozenset(
     {
         *("settings", "clock", "timestamps", "errors", "db", "keyring", "sealing", "tokens"),
-        *("http_policy", "snapshot", "csvtext", "nats_link"),
+        *("http_policy", "snapshot", "csvtext"),
         *("deps", "state", "audit", "deliveries", "alerts", "cli_support", "migrations"),
         *("health", "blobs", "passwords", "inflight", "keyuse"),
     }

@@ -10,8 +10,8 @@ from pathlib import Path
 import pysqlite3.dbapi2 as sqlite
 
 from vault03_api.migrations import head_revision
-from vault03_api.nats_link import NatsLink
 from vault03_api.settings import ApiSettings
+from vault03_common.nats_link import NatsLink
 
 # A WAL reader waits only in rare moments (recovery after a crash); never hold the loop long.
 PROBE_BUSY_TIMEOUT_SECONDS = 0.25

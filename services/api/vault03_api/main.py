@@ -34,7 +34,6 @@ from vault03_api.maintenance.gate import MaintenanceGate
 from vault03_api.maintenance.page import install_maintenance_page
 from vault03_api.maintenance.router import router as maintenance_router
 from vault03_api.migrations import upgrade_database
-from vault03_api.nats_link import NatsLink
 from vault03_api.ops.connections import bounded_http_protocol
 from vault03_api.ops.housekeeping import housekeeping_forever
 from vault03_api.ops.lock import hold_data_dir
@@ -56,6 +55,7 @@ from vault03_api.vaults.maintenance import sweep_orphans
 from vault03_api.vaults.router import router as vaults_router
 from vault03_api.webhooks.router import router as webhooks_router
 from vault03_common.logging import configure_logging
+from vault03_common.nats_link import NatsLink
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         blobs = BlobStore(settings.files_dir)
         blobs.prepare()
         await asyncio.to_thread(sweep_orphans, engine, blobs)
-        link = NatsLink(settings.nats_url)
+        link = NatsLink(settings.nats_url, name="vault03-api")
         link.start()
         passwords = Passwords(settings)
         maintenance = MaintenanceGate(engine, ttl_seconds=settings.maintenance_check_seconds)

@@ -13,9 +13,9 @@ from vault03_api.errors import AppError
 from vault03_api.health import DatabaseProbe
 from vault03_api.inflight import InFlight
 from vault03_api.keyring import KeyRing, KeyRingSource
-from vault03_api.nats_link import NatsLink
 from vault03_api.passwords import Passwords
 from vault03_api.settings import ApiSettings
+from vault03_common.nats_link import NatsLink
 
 
 class ActiveWindow(Protocol):

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
-from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge, Histogram, make_asgi_app
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -33,12 +31,10 @@ from vault03_common.events import (
 from vault03_common.jetstream import (
     cancel_requested,
     channel_consumer,
-    connect,
-    ensure_streams,
     fetch_ready,
-    pull_subscription,
     status_subject,
 )
+from vault03_common.nats_link import NatsLink
 from vault03_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -155,8 +151,7 @@ class Worker:
         self.on_stop = on_stop
         self.stopping = asyncio.Event()
         self.ready = False
-        self._nc: NATS | None = None
-        self._js: JetStreamContext | None = None
+        self.link = NatsLink(settings.nats_url, name=f"vault03-{channel.value}")
         self._accepted: OrderedDict[str, DeliveryResult] = OrderedDict()
 
     async def run(self) -> None:
@@ -181,21 +176,11 @@ class Worker:
                 loop.remove_signal_handler(sig)
             server.should_exit = True
             await http_task
-            await self._close()
+            await self.link.close()
             for close in self.on_stop:
                 with contextlib.suppress(Exception):
                     await close()
             log.info("worker stopped", extra={"channel": self.channel.value})
-
-    async def _close(self) -> None:
-        """Everything in hand is settled: flush the last acks and close (drain() would wait
-        its full timeout on the idle pull subscription)."""
-        if self._nc is None or self._nc.is_closed:
-            return
-        with contextlib.suppress(Exception):
-            await self._nc.flush(timeout=5)
-        with contextlib.suppress(Exception):
-            await self._nc.close()
 
     def http_app(self) -> Starlette:
         return Starlette(
@@ -207,7 +192,7 @@ class Worker:
         )
 
     async def healthz(self, request: Request) -> JSONResponse:
-        connected = self._nc is not None and self._nc.is_connected
+        connected = self.link.is_connected
         healthy = self.ready and connected
         return JSONResponse(
             {"status": "ok" if healthy else "degraded", "nats": connected, "ready": self.ready},
@@ -216,9 +201,8 @@ class Worker:
 
     async def consume(self) -> None:
         """Keep up to `concurrency` deliveries in hand; each is acked on its own when done."""
-        self._nc = await connect(self.settings.nats_url, name=f"vault03-{self.channel.value}")
-        self._js = self._nc.jetstream()
-        subscription = await self._subscribe()
+        self.link.start()
+        subscription = await self.link.subscribe(self.spec)
         self.ready = True
         log.info("worker consuming", extra={"channel": self.channel.value})
         in_hand: set[asyncio.Task[None]] = set()
@@ -252,16 +236,6 @@ class Worker:
             await self.process(message)
         except Exception as exc:  # left unacked: JetStream redelivers it after ack_wait
             log.warning("delivery left for redelivery", extra={"error": repr(exc)})
-
-    async def _subscribe(self) -> JetStreamContext.PullSubscription:
-        assert self._js is not None
-        while True:
-            try:
-                await ensure_streams(self._js)
-                return await pull_subscription(self._js, self.spec)
-            except Exception as exc:
-                log.warning("JetStream not ready, retrying", extra={"error": repr(exc)})
-                await asyncio.sleep(1)
 
     async def process(self, message: Msg) -> None:
         """Handle one message: ack after success, nak on transient errors, term when dead."""
@@ -379,7 +353,6 @@ class Worker:
         error: str | None = None,
     ) -> None:
         """Publish a status report and wait for JetStream to store it."""
-        assert self._js is not None
         report = DeliveryStatusReported(
             delivery_id=delivery_id,
             channel=self.channel,
@@ -388,7 +361,7 @@ class Worker:
             provider_message_id=provider_message_id,
             error=error,
         )
-        await self._js.publish(
+        await self.link.js.publish(
             status_subject(self.channel),
             report.model_dump_json().encode(),
             headers={"Nats-Msg-Id": f"{delivery_id}:{status.value}:{attempt}"},

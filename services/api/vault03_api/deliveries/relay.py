@@ -17,9 +17,9 @@ from vault03_api.deliveries.service import (
     mark_published,
     queued_deliveries,
 )
-from vault03_api.nats_link import NatsLink
 from vault03_common.events import DeliveryRequested
 from vault03_common.jetstream import cancel_requested, delivery_subject
+from vault03_common.nats_link import NatsLink
 
 log = logging.getLogger(__name__)
 

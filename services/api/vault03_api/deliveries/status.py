@@ -11,14 +11,13 @@ from sqlalchemy import Engine
 
 from vault03_api.db import session_scope
 from vault03_api.deliveries.service import record_status
-from vault03_api.nats_link import NatsLink
 from vault03_common.events import DeliveryStatusReported
 from vault03_common.jetstream import (
     STATUS_CONSUMER_SPEC,
     cancel_requested,
     fetch_ready,
-    pull_subscription,
 )
+from vault03_common.nats_link import NatsLink
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +33,7 @@ class StatusConsumer:
 
     async def run(self) -> None:
         while True:
-            await self.link.ready.wait()
-            try:
-                subscription = await pull_subscription(self.link.js, STATUS_CONSUMER_SPEC)
-            except Exception as exc:
-                log.warning("status subscription failed, retrying", extra={"error": repr(exc)})
-                await asyncio.sleep(1)
-                continue
+            subscription = await self.link.subscribe(STATUS_CONSUMER_SPEC)
             while self.link.ready.is_set():
                 if cancel_requested():
                     raise asyncio.CancelledError

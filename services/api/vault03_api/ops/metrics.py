@@ -15,9 +15,9 @@ from vault03_api.db import read_only_session, session_scope
 from vault03_api.deliveries.service import count_by_status, outbox_backlog
 from vault03_api.health import DatabaseProbe, run_checks
 from vault03_api.maintenance.service import active_window, scheduled_windows
-from vault03_api.nats_link import NatsLink
 from vault03_api.ops.backup import read_markers
 from vault03_api.settings import ApiSettings
+from vault03_common.nats_link import NatsLink
 
 
 class DeliveryCollector(Collector):

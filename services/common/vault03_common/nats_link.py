@@ -1,4 +1,6 @@
-"""The API's one NATS connection, kept open in the background and watched for health."""
+"""A service's one NATS connection: opened in the background, reconnected for ever, the
+fleet's streams made sure of, watched for health, flushed and closed at the end. The API and
+every channel worker hold one."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import time
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from vault03_common.jetstream import connect, ensure_streams
+from vault03_common.jetstream import ConsumerSpec, connect, ensure_streams, pull_subscription
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +20,9 @@ log = logging.getLogger(__name__)
 class NatsLink:
     """Connects (and reconnects) for ever; `ready` is set while JetStream can be used."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, name: str) -> None:
         self.url = url
+        self.name = name
         self.ready = asyncio.Event()
         self.down_since: float | None = time.monotonic()
         self._nc: NATS | None = None
@@ -31,6 +34,10 @@ class NatsLink:
         if self._js is None:
             raise RuntimeError("NATS is not connected yet")
         return self._js
+
+    @property
+    def is_connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
 
     def seconds_down(self) -> float:
         """How long NATS has been unreachable (0 while connected)."""
@@ -44,7 +51,7 @@ class NatsLink:
     async def _connect(self) -> None:
         nc = await connect(
             self.url,
-            name="vault03-api",
+            name=self.name,
             disconnected_cb=self._on_disconnected,
             reconnected_cb=self._on_reconnected,
         )
@@ -75,14 +82,25 @@ class NatsLink:
         if self._js is not None:
             self._on_up()
 
+    async def subscribe(self, spec: ConsumerSpec) -> JetStreamContext.PullSubscription:
+        """A durable pull subscription, once JetStream can be used (retried until it works)."""
+        while True:
+            await self.ready.wait()
+            try:
+                return await pull_subscription(self.js, spec)
+            except Exception as exc:
+                log.warning("subscription failed, retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1)
+
     async def close(self) -> None:
+        """Stop connecting; flush what was published and close."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None and not self._nc.is_closed:
-            # The relay and status tasks are stopped: flush what they published and close.
-            # (drain() waits its whole timeout when a pull subscription was mid-fetch.)
+            # Its users are stopped: flush what they published and close. (drain() waits its
+            # whole timeout when a pull subscription was mid-fetch.)
             with contextlib.suppress(Exception):
                 await self._nc.flush(timeout=5)
             with contextlib.suppress(Exception):
