@@ -38,7 +38,7 @@ def test_round_trip_and_listing(harness: Harness) -> None:
     data = os.urandom(2 * CS + 123)
     stored = upload(harness, staff, vault_id, "report.pdf", data)
     assert stored["size"] == len(data)
-    assert stored["sha256"] == hashlib.sha256(data).hexdigest()
+    assert "sha256" not in stored
     assert stored["content_type"] == "application/pdf"
     blob = harness.state.blobs.path(str(stored["id"]))
     assert data[:1000] not in blob.read_bytes()
@@ -131,7 +131,6 @@ def test_form_upload_streams_and_sanitises(harness: Harness) -> None:
     stored = response.json()
     assert stored["name"] == "pass wd_.txt"
     assert stored["content_type"] == "text/plain"
-    assert stored["sha256"] == hashlib.sha256(data).hexdigest()
     content = harness.client.get(f"/api/files/{stored['id']}/content", headers=staff).content
     assert content == data
     bad = harness.client.post(f"/api/vaults/{vault_id}/files", data={"other": "x"}, headers=staff)
@@ -276,3 +275,25 @@ def test_damaged_later_chunk_ends_the_response_short(harness: Harness) -> None:
     assert bytes(received) == data[: len(received)]
     assert len(received) <= 2 * CS
     assert failures() == before + 1
+
+
+def test_no_plaintext_digest_is_kept_or_sent(harness: Harness) -> None:
+    """A SHA-256 of the contents, stored or sent as the ETag, would confirm a guessed
+    document to whoever holds the database or sees the headers."""
+    staff = token_headers(harness, "staff")
+    vault_id = new_vault(harness, staff)
+    data = b"the will of Ada Lovelace, page 1 of 1"
+    digest = hashlib.sha256(data).hexdigest()
+    stored = upload(harness, staff, vault_id, "will.pdf", data)
+    assert digest not in str(stored)
+    response = harness.client.get(f"/api/files/{stored['id']}/content", headers=staff)
+    assert response.content == data
+    assert response.headers["etag"] == f'"{stored["id"]}"'
+    assert digest not in str(response.headers)
+    columns = [row[1] for row in harness.sql("PRAGMA table_info(files)")]
+    assert "sha256" not in columns
+    for path in harness.state.settings.data_dir.rglob("*"):  # the database, its WAL, blobs
+        if path.is_file():
+            content = path.read_bytes()
+            assert digest.encode() not in content, path
+            assert bytes.fromhex(digest) not in content, path

@@ -67,10 +67,10 @@ def fsync_dir(directory: Path) -> None:
 
 @dataclass(frozen=True)
 class SealedBody:
-    """What storing a body produced: its plaintext size and SHA-256."""
+    """What storing a body produced: its plaintext size. (No digest of the plaintext is kept:
+    a stored one would let whoever holds the database confirm a guessed document.)"""
 
     size: int
-    sha256: str
 
 
 class BlobWriter:
@@ -84,7 +84,6 @@ class BlobWriter:
         self.chunk_size = chunk_size
         header = StreamHeader.new(chunk_size)
         self._cipher = ChunkCipher(data_key, file_id=file_id, header=header)
-        self._sha = hashlib.sha256()
         self._index = 0
         self._size = 0
         self._done = False
@@ -96,11 +95,10 @@ class BlobWriter:
         self._file.write(header.pack())
 
     def write(self, plaintext: bytes | memoryview, *, last: bool) -> None:
-        """Hash, seal and append the next chunk."""
+        """Seal and append the next chunk."""
         with self._lock:
             if self._done:
                 raise RuntimeError("the blob is already finished or aborted")
-            self._sha.update(plaintext)
             sealed = self._cipher.seal(self._index, plaintext, last=last)
             self._file.write(sealed)
             self._index += 1
@@ -133,7 +131,7 @@ class BlobWriter:
                 fsync_dir(parent.parent)
             os.rename(self.partial, self.final)
             fsync_dir(parent)
-            return SealedBody(size=self._size, sha256=self._sha.hexdigest())
+            return SealedBody(size=self._size)
 
     def abort(self) -> None:
         """Close and delete the partial file; safe to call more than once."""

@@ -49,7 +49,6 @@ class StoredFile(Audited, SQLModel, table=True):
     name: str
     content_type: str
     size: int
-    sha256: str
     key_version: int = Field(index=True)
     wrapped_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: int | None = Field(default=None, foreign_key="users.id")

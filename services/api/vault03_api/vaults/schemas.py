@@ -43,6 +43,5 @@ class FileOut(BaseModel):
     name: str
     content_type: str
     size: int
-    sha256: str
     created_at: datetime
     uploaded_by: int | None

@@ -254,7 +254,6 @@ def add_file(
         name=name,
         content_type=media_type(content_type, name=name),
         size=body.size,
-        sha256=body.sha256,
         key_version=version,
         wrapped_key=wrap_data_key(ring, data_key, file_id=file_id, version=version),
         uploaded_by=uploaded_by,
