@@ -5,8 +5,9 @@ import { useEffect, useState } from "preact/hooks";
 import { api, rememberSession, type Session, whenSignedOut } from "./api/client";
 import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from "./pages/auth";
 import { Page } from "./components";
+import { Users } from "./pages/users";
 import { t } from "./messages";
-import { currentPlace, navigate, safeNext, signInRoute, useRoute } from "./router";
+import { currentPlace, navigate, parseRoute, safeNext, signInRoute, useRoute } from "./router";
 
 function Home({ session }: { session: Session }): JSX.Element {
   return (
@@ -44,6 +45,7 @@ function Layout({ session, onSignOut, children }: { session: Session; onSignOut:
         <span class="brand">{t("app.name")}</span>
         <nav aria-label={t("nav.main")}>
           <a href="#/">{t("nav.home")}</a>
+          {session.user.role === "admin" && <a href="#/users">{t("nav.users")}</a>}
           <a href="#/account">{t("nav.account")}</a>
           <span class="who">{session.user.name}</span>
           <button type="button" class="link" onClick={onSignOut}>
@@ -107,9 +109,9 @@ export function App(): JSX.Element {
     adopt(next);
   };
   if (session === null) {
-    if (route.path !== "/sign-in" && route.path !== "/forgot") {
-      navigate(signInRoute(currentPlace()));
-    }
+    // The address, not `route`: the hashchange of a sign-out may not have arrived yet.
+    const here = parseRoute(location.hash).path;
+    if (here !== "/sign-in" && here !== "/forgot") navigate(signInRoute(currentPlace()));
     return <main id="main">{route.path === "/forgot" ? <Forgot /> : <SignIn expired={expired} onSession={signIn} />}</main>;
   }
   const signOut = (): void => {
@@ -127,6 +129,7 @@ export function App(): JSX.Element {
     "/": () => <Home session={session} />,
     "/sign-in": () => <Home session={session} />,
     "/account": () => <Account session={session} onSession={adopt} />,
+    ...(session.user.role === "admin" ? { "/users": () => <Users /> } : {}),
   };
   const page = pages[route.path] ?? (() => <NotFound />);
   return (

@@ -15,16 +15,7 @@ import pytest
 from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
 from tests.support.live_shares import share_over_http, staff_api_token
-from tests.support.tools import require_tool
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.support.tools import CHROMIUM_FLAGS, require_tool
 
 
 @pytest.fixture

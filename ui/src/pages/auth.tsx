@@ -3,32 +3,13 @@
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 
-import { call, problemOf } from "../api/call";
+import { call } from "../api/call";
 import { api, type Session } from "../api/client";
-import type { Problem } from "../api/errors";
 import { Field, Notice, Page, ProblemAlert, Submit } from "../components";
+import { useSubmit } from "../hooks";
 import { t } from "../messages";
 
 type Signed = (session: Session) => void;
-
-/** Run a form's submission: busy while it runs, its problem in words when it fails. */
-function useSubmit(): {
-  busy: boolean;
-  problem: Problem | null;
-  submit: (work: () => Promise<void>) => (event: Event) => void;
-} {
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const submit = (work: () => Promise<void>) => (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    work()
-      .catch((error: unknown) => setProblem(problemOf(error)))
-      .finally(() => setBusy(false));
-  };
-  return { busy, problem, submit };
-}
 
 export function SignIn({ expired, onSession }: { expired: boolean; onSession: Signed }): JSX.Element {
   const [email, setEmail] = useState("");
@@ -138,9 +119,7 @@ export function Enrol({ onSession }: { onSession: Signed }): JSX.Element {
   const start = useSubmit();
   const confirm = useSubmit();
   useEffect(() => {
-    start.submit(async () => setEnrolment(await call(api.POST("/api/auth/totp/enrolment"))))(
-      new Event("submit"),
-    );
+    start.submit(async () => setEnrolment(await call(api.POST("/api/auth/totp/enrolment"))))();
   }, []);
   const send = confirm.submit(async () => {
     const enrolled = await call(api.POST("/api/auth/totp/enrolment/confirm", { body: { code } }));
