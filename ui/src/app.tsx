@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, rememberSession, type Session, whenSignedOut } from "./api/client";
 import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from "./pages/auth";
 import { Page } from "./components";
+import { CustomerDetail, CustomerList, NewCustomer } from "./pages/customers";
 import { Users } from "./pages/users";
 import { t } from "./messages";
 import { currentPlace, navigate, parseRoute, safeNext, signInRoute, useRoute } from "./router";
@@ -45,6 +46,7 @@ function Layout({ session, onSignOut, children }: { session: Session; onSignOut:
         <span class="brand">{t("app.name")}</span>
         <nav aria-label={t("nav.main")}>
           <a href="#/">{t("nav.home")}</a>
+          <a href="#/customers">{t("nav.customers")}</a>
           {session.user.role === "admin" && <a href="#/users">{t("nav.users")}</a>}
           <a href="#/account">{t("nav.account")}</a>
           <span class="who">{session.user.name}</span>
@@ -125,13 +127,20 @@ export function App(): JSX.Element {
   if (session.stage === "password") {
     return <main id="main"><Page title={t("account.title")}><ChangePassword forced onSession={signIn} /></Page></main>;
   }
+  // Auditors read; the server refuses their writes anyway, so the console does not offer them.
+  const canEdit = session.user.role !== "auditor";
   const pages: Record<string, () => JSX.Element> = {
     "/": () => <Home session={session} />,
     "/sign-in": () => <Home session={session} />,
     "/account": () => <Account session={session} onSession={adopt} />,
+    "/customers": () => <CustomerList query={route.query} canEdit={canEdit} />,
+    ...(canEdit ? { "/customers/new": () => <NewCustomer /> } : {}),
     ...(session.user.role === "admin" ? { "/users": () => <Users /> } : {}),
   };
-  const page = pages[route.path] ?? (() => <NotFound />);
+  const customer = /^\/customers\/(\d+)$/.exec(route.path);
+  const page =
+    pages[route.path] ??
+    (customer ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} /> : () => <NotFound />);
   return (
     <Layout session={session} onSignOut={signOut}>
       {page()}

@@ -24,6 +24,12 @@ describe("API errors in words", () => {
     expect(fieldError(problem, "name")).toBeUndefined();
   });
 
+  it("puts an error about named fields next to them", () => {
+    const problem = describeProblem({ error: "not a phone number", detail: { mobile: "+41 x" } }, 400);
+    expect(problem.message).toBe("Not a phone number.");
+    expect(fieldError(problem, "mobile")).toBe("Not a phone number.");
+  });
+
   it("tells a network failure from a server failure", () => {
     expect(describeProblem(undefined).message).toMatch(/could not be reached/);
     expect(describeProblem("<html>", 502).message).toMatch(/went wrong on the server/);

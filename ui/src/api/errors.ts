@@ -48,6 +48,11 @@ export function describe(body: unknown, status?: number): Problem {
     }));
     return { message: t("error.check_fields"), fields };
   }
+  if (isRecord(detail)) {
+    // {"mobile": "..."}: the error is about these fields.
+    const fields = Object.keys(detail).map((field) => ({ field, message: sentence(body.error as string) }));
+    return { message: sentence(body.error), fields };
+  }
   const extra = typeof detail === "string" && detail ? ` ${sentence(detail)}` : "";
   return { message: `${sentence(body.error)}${extra}`, fields: [] };
 }
