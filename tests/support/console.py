@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
+import pyotp
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.fleet import Fleet
 from tests.support.tools import require_tool
 
 UI = Path(__file__).resolve().parents[2] / "ui"
@@ -45,3 +50,57 @@ def built() -> Path:
     done = run_pnpm("build")
     assert done.returncode == 0, done.stdout + done.stderr
     return UI / "dist"
+
+
+ADMIN = ("ada@example.org", "Ada Admin", "correct horse battery staple 1")
+
+
+def create_admin(fleet: Fleet) -> None:
+    """The first admin, as the operations guide makes it (`vault03 users create-admin`)."""
+    address, name, password = ADMIN
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vault03_api.cli",
+            "users",
+            "create-admin",
+            "--password-stdin",
+            *("--email", address, "--name", name),
+        ],
+        env=fleet.env,
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def sign_in(page: Page, address: str, password: str) -> None:
+    page.get_by_label("Email").fill(address)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def enrol(page: Page) -> pyotp.TOTP:
+    """First sign-in: the QR code is shown; its key goes into the 'app' and a code comes back."""
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code for the authenticator app")).to_be_visible()
+    totp = pyotp.TOTP(page.locator("code.secret").inner_text().strip())
+    page.get_by_label("Code from the app").fill(totp.now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
+    return totp
+
+
+def signed_in_admin(fleet: Fleet, browser: Browser) -> Page:
+    """A page where the first admin has signed in and enrolled, on the home screen."""
+    create_admin(fleet)
+    page = browser.new_context().new_page()
+    page.goto(f"{fleet.api_url}/")
+    sign_in(page, ADMIN[0], ADMIN[2])
+    enrol(page)
+    page.get_by_role("button", name="I have saved them, continue").click()
+    expect(page.get_by_role("heading", name=f"Welcome, {ADMIN[1]}")).to_be_visible()
+    return page

@@ -9,60 +9,19 @@ import email
 import email.policy
 import re
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.support import NatsServer, wait_for
-from tests.support.console import built
-from tests.support.fleet import Fleet, running_fleet
-from tests.support.tools import CHROMIUM_FLAGS, require_tool
+from tests.support import wait_for
+from tests.support.console import ADMIN, create_admin, enrol, sign_in
+from tests.support.fleet import Fleet
 
-ADMIN = ("ada@example.org", "Ada Admin", "correct horse battery staple 1")
 COLLEAGUE = ("claire@example.org", "Claire Colleague")
 COLLEAGUE_PASSWORD = "a long and quiet river of tea"
 NEW_PASSWORD = "the lighthouse keeper counts ships"
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, nats_server: NatsServer) -> Iterator[Fleet]:
-    extra = {
-        "VAULT03_API_UI_DIR": str(built()),
-        "VAULT03_API_SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
-    }
-    with running_fleet(tmp_path, nats_url=nats_server.url, extra_env=extra) as fleet:
-        yield fleet
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    chromium = require_tool("chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield launched
-        launched.close()
-
-
-def create_admin(fleet: Fleet) -> None:
-    email_address, name, password = ADMIN
-    subprocess.run(
-        [sys.executable, "-m", "vault03_api.cli", "users", "create-admin"]
-        + ["--email", email_address, "--name", name, "--password-stdin"],
-        env=fleet.env,
-        input=password + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def set_password_link(fleet: Fleet, to: str) -> str:
@@ -79,23 +38,6 @@ def set_password_link(fleet: Fleet, to: str) -> str:
         return None
 
     return wait_for(find, timeout=60, what=f"the invitation email to {to}")
-
-
-def enrol(page: Page) -> pyotp.TOTP:
-    """First sign-in: the QR code is shown; its key goes into the 'app' and a code comes back."""
-    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
-    expect(page.get_by_role("img", name="QR code for the authenticator app")).to_be_visible()
-    totp = pyotp.TOTP(page.locator("code.secret").inner_text().strip())
-    page.get_by_label("Code from the app").fill(totp.now())
-    page.get_by_role("button", name="Turn on two-factor sign-in").click()
-    expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
-    return totp
-
-
-def sign_in(page: Page, address: str, password: str) -> None:
-    page.get_by_label("Email").fill(address)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def next_code(totp: pyotp.TOTP) -> str:
@@ -130,7 +72,8 @@ def test_first_admin_invites_a_colleague_who_signs_in(fleet: Fleet, browser: Bro
     admin.get_by_label("Email").fill(COLLEAGUE[0])
     admin.get_by_label("Role").select_option(label="Staff")
     admin.get_by_role("button", name="Send the invitation").click()
-    expect(admin.get_by_role("status")).to_contain_text(f"invitation is on its way to {COLLEAGUE[0]}")
+    invited = f"An invitation is on its way to {COLLEAGUE[0]}"
+    expect(admin.get_by_role("status")).to_contain_text(invited)
     expect(admin.get_by_role("cell", name=COLLEAGUE[0])).to_be_visible()
 
     # The colleague, in another browser, from the email the worker wrote.
