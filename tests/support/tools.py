@@ -8,7 +8,6 @@ import pytest
 
 from tests.support import IN_CI
 
-
 # Debian's Chromium for Playwright (which cannot download its own browser here).
 CHROMIUM_FLAGS = [
     "--headless",
