@@ -1202,6 +1202,11 @@ export interface components {
         Body_enter_code_s__token__code_post: {
             /** Code */
             code: string;
+            /**
+             * Form Token
+             * @default
+             */
+            form_token: string;
         };
         /** Body_logout_s__token__logout_post */
         Body_logout_s__token__logout_post: {
