@@ -1525,8 +1525,6 @@ export interface components {
             content_type: string;
             /** Size */
             size: number;
-            /** Sha256 */
-            sha256: string;
             /**
              * Created At
              * Format: date-time
