@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from vault03_api.audit.context import AuditContext, acting
 from vault03_api.audit.recorder import install_audit_hooks
-from vault03_api.auth.runner import run_sync
+from vault03_api.auth.runner import write_now
 from vault03_api.db import create_db_engine
 from vault03_api.errors import AppError
 from vault03_api.migrations import upgrade_database
@@ -33,6 +33,6 @@ def run_command(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run a service function in one transaction, audited as done by the system (the CLI)."""
     with acting(CLI_CONTEXT):
         try:
-            return run_sync(engine, fn, **kwargs)
+            return write_now(engine, fn, **kwargs)
         except AppError as error:
             raise click.ClickException(error.message) from None

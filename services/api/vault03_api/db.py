@@ -1,7 +1,17 @@
-"""SQLite engine (the bundled SQLite of pysqlite3) and the pragmas every connection gets."""
+"""SQLite engine (the bundled SQLite of pysqlite3), the pragmas every connection gets, and the
+one writer discipline: reads run on WAL snapshots, writes take turns in a bounded queue.
+
+SQLite in WAL mode serves any number of readers beside one writer. A read transaction
+(`BEGIN`) neither waits for nor holds the write lock; a write transaction (`BEGIN IMMEDIATE`)
+takes it up front. Writers of this process wait for their turn here, in the API, rather than
+in SQLite's busy loop: when more than `WriterQueue.bound` are waiting, the next one is refused
+at once with a 503 and `Retry-After` (WritersBusy), never a 500 after a long wait.
+"""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +22,86 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlmodel import Session
 
+from vault03_api.errors import AppError
+
+# Other processes (the CLI) still meet the API's writers in SQLite's busy loop.
 BUSY_TIMEOUT_MS = 10_000
+WRITER_QUEUE_MAX = 64
+WRITER_WAIT_SECONDS = 10.0
+WRITER_RETRY_AFTER_SECONDS = 1
+# Larger than the number of threads that use the engine (request threads, transaction threads,
+# background tasks), so that no thread ever waits for a connection: a connection costs a
+# file handle and SQLite's page cache, opened only when needed.
+POOL_SIZE = 16
+POOL_OVERFLOW = 96
+
+
+class WritersBusy(AppError):
+    """503: more writers are waiting for the database than the API lets queue."""
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the server is busy, try again shortly",
+            detail={"reason": "too many writes waiting"},
+            headers={"Retry-After": str(WRITER_RETRY_AFTER_SECONDS)},
+        )
+
+
+class WriterQueue:
+    """One write transaction at a time in this process, at most `bound` waiting for it."""
+
+    def __init__(self, *, bound: int = WRITER_QUEUE_MAX, wait_seconds: float = WRITER_WAIT_SECONDS):
+        self.bound = bound
+        self.wait_seconds = wait_seconds
+        self._turn = threading.Lock()
+        self._guard = threading.Lock()
+        self._queued = 0  # admitted and not yet done (the one writing included)
+        self._holder: int | None = None
+
+    def admit(self) -> None:
+        """Join the queue, or WritersBusy when `bound` are already waiting."""
+        with self._guard:
+            if self._queued > self.bound:
+                raise WritersBusy()
+            self._queued += 1
+
+    def leave(self) -> None:
+        """Leave the queue (every `admit` is paired with one `leave`)."""
+        with self._guard:
+            self._queued -= 1
+
+    @property
+    def queued(self) -> int:
+        """Writers admitted and not yet done."""
+        return self._queued
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the write turn (already admitted); WritersBusy after `wait_seconds`."""
+        if self._holder == threading.get_ident():
+            yield  # nested in this thread's own write: it already holds the turn
+            return
+        if not self._turn.acquire(timeout=self.wait_seconds):
+            raise WritersBusy()
+        self._holder = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._holder = None
+            self._turn.release()
+
+
+_QUEUES: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
+
+
+def writers(engine: Engine) -> WriterQueue:
+    """The queue of `engine`'s writers in this process."""
+    queue = _QUEUES.get(engine)
+    if queue is None:
+        queue = _QUEUES.setdefault(engine, WriterQueue())
+    return queue
 
 
 def create_db_engine(path: Path) -> Engine:
@@ -23,9 +112,12 @@ def create_db_engine(path: Path) -> Engine:
         module=sqlite,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         pool_pre_ping=False,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
     )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
+    writers(engine)
     return engine
 
 
@@ -64,8 +156,8 @@ def read_only_connection(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def read_only_cursor(engine: Engine) -> Iterator[DBAPICursor]:
     """A DB-API cursor in a read transaction on a pooled connection, for the hottest reads:
-    two indexed SELECTs take about 30 µs of CPU this way and 300-400 µs through SQLAlchemy,
-    all of it holding the GIL the event loop needs (see auth.service.begin_login)."""
+    two indexed SELECTs cost a tenth of the CPU this way than through SQLAlchemy, all of it
+    holding the GIL the event loop needs (see auth.service.begin_login, bench/README.md)."""
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -88,7 +180,24 @@ def read_only_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits when the block succeeds and rolls back when it raises."""
+    """A write session, in its turn: commits when the block succeeds, rolls back if it raises."""
+    queue = writers(engine)
+    queue.admit()
+    try:
+        with queue.turn():
+            yield from _committed(engine)
+    finally:
+        queue.leave()
+
+
+@contextmanager
+def admitted_session_scope(engine: Engine) -> Iterator[Session]:
+    """`session_scope` for a writer that `writers(engine).admit()` already queued."""
+    with writers(engine).turn():
+        yield from _committed(engine)
+
+
+def _committed(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from vault03_api.db import session_scope
+from vault03_api.db import read_only_session, session_scope
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
 
@@ -24,8 +24,15 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 
 def get_session(state: StateDep) -> Iterator[Session]:
-    """The request's session: committed before the response is sent (a 2xx means stored)."""
+    """The request's write session, in the writer queue: committed before the response is
+    sent (a 2xx means stored)."""
     with session_scope(state.engine) as session:
+        yield session
+
+
+def get_read_session(state: StateDep) -> Iterator[Session]:
+    """The request's read session: a snapshot that neither waits for nor holds the write lock."""
+    with read_only_session(state.engine) as session:
         yield session
 
 
@@ -34,4 +41,5 @@ async def get_settings(state: StateDep) -> ApiSettings:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]

@@ -9,10 +9,11 @@ import hmac
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
+from sqlmodel import Session
 
 from vault03_api import clock
 from vault03_api.audit.context import AuditContext, set_actor, set_context
@@ -20,8 +21,9 @@ from vault03_api.auth.client import client_ip
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role, Stage
 from vault03_api.auth.principal import Principal
-from vault03_api.auth.sessions import resolve_api_token, resolve_session
-from vault03_api.db import session_scope
+from vault03_api.auth.runner import run_read, run_write
+from vault03_api.auth.sessions import record_activity, resolve_api_token, resolve_session
+from vault03_api.db import WritersBusy
 from vault03_api.deps import StateDep
 from vault03_api.http_policy import foreign_origin
 from vault03_api.settings import ApiSettings
@@ -107,13 +109,18 @@ def _check_csrf(request: Request, principal: Principal, settings: ApiSettings) -
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
 
 
-def _resolve(state: Any, bearer: str | None, cookie: str | None) -> Principal | None:
-    now = clock.utcnow()
-    with session_scope(state.engine) as session:
-        if bearer is not None:
-            return resolve_api_token(session, token=bearer, now=now)
-        if cookie is not None:
-            return resolve_session(session, token=cookie, settings=state.settings, now=now)
+def _resolve(
+    session: Session,
+    *,
+    bearer: str | None,
+    cookie: str | None,
+    settings: ApiSettings,
+    now: datetime,
+) -> Principal | None:
+    if bearer is not None:
+        return resolve_api_token(session, token=bearer, now=now)
+    if cookie is not None:
+        return resolve_session(session, token=cookie, settings=settings, now=now)
     return None
 
 
@@ -144,10 +151,20 @@ async def authorize(request: Request, state: StateDep) -> Principal | None:
     if bearer is None and cookie is None:
         _refuse_during(maintenance)
         raise NotAuthenticated()
-    principal = await run_in_threadpool(_resolve, state, bearer, cookie)
+    # Authorization reads a snapshot: it never waits for a writer. Only the activity the
+    # idle timeout counts is written, at most about once a minute per session.
+    now = clock.utcnow()
+    principal = await run_read(
+        state.engine, _resolve, bearer=bearer, cookie=cookie, settings=settings, now=now
+    )
     if principal is None:
         _refuse_during(maintenance)
         raise NotAuthenticated()
+    if principal.stale_activity:
+        try:
+            await run_write(state.engine, record_activity, principal=principal, now=now)
+        except WritersBusy:
+            log.info("activity not recorded: writers busy", extra={"user_id": principal.user_id})
     set_actor(principal.user_id)
     if principal.role != Role.ADMIN:
         _refuse_during(maintenance)

@@ -19,3 +19,5 @@ class Principal:
     session_id: str | None = None
     csrf_token: str | None = None
     token_id: str | None = None
+    # Its last recorded use is older than a minute: the request records it (sessions.py).
+    stale_activity: bool = False

@@ -29,7 +29,7 @@ from vault03_api.auth.exceptions import (
 )
 from vault03_api.auth.models import Role, Stage, User
 from vault03_api.auth.principal import Principal
-from vault03_api.auth.runner import in_cursor_read, in_transaction
+from vault03_api.auth.runner import run_cursor_read, run_write
 from vault03_api.auth.schemas import (
     CodeIn,
     EnrolledOut,
@@ -93,7 +93,7 @@ def _set_cookie(response: Response, issued: IssuedSession, settings: ApiSettings
 async def login(body: LoginIn, response: Response, state: StateDep) -> SessionOut:
     """Check email and password; the session may still need a second factor (see `stage`)."""
     settings, ip = state.settings, current().ip
-    gate = await in_cursor_read(
+    gate = await run_cursor_read(
         state.engine,
         service.begin_login,
         email=body.email,
@@ -107,7 +107,7 @@ async def login(body: LoginIn, response: Response, state: StateDep) -> SessionOu
     try:
         verdict = await state.passwords.verify(gate.password_hash, body.password)
         new_hash = await state.passwords.hash(body.password) if verdict.needs_rehash else None
-        issued = await in_transaction(
+        issued = await run_write(
             state.engine,
             service.finish_login,
             email=body.email,
@@ -148,7 +148,7 @@ async def submit_totp(
 ) -> SessionOut:
     """Second step: a code from the authenticator app (each code is accepted once)."""
     assert principal.session_id is not None
-    outcome = await in_transaction(
+    outcome = await run_write(
         state.engine,
         service.submit_totp,
         user_id=principal.user_id,
@@ -175,7 +175,7 @@ async def submit_recovery_code(
 ) -> SessionOut:
     """Second step with a recovery code instead of the app (each code works once)."""
     assert principal.session_id is not None
-    outcome = await in_transaction(
+    outcome = await run_write(
         state.engine,
         service.submit_recovery_code,
         user_id=principal.user_id,
@@ -240,7 +240,7 @@ async def confirm_enrolment(
     body: CodeIn, response: Response, principal: CurrentPrincipal, state: StateDep
 ) -> EnrolledOut:
     """Switch TOTP on with a first code; returns ten recovery codes, shown only now."""
-    enrolled = await in_transaction(
+    enrolled = await run_write(
         state.engine,
         service.confirm_enrolment,
         user_id=principal.user_id,
@@ -275,7 +275,7 @@ async def _verify_current_password(
 ) -> str | None:
     """Check the current password under the login throttle; its hash when it is right."""
     ip = current().ip
-    gate = await in_cursor_read(
+    gate = await run_cursor_read(
         state.engine,
         service.begin_login,
         email=principal.email,
@@ -289,7 +289,7 @@ async def _verify_current_password(
     try:
         verdict = await state.passwords.verify(gate.password_hash, password)
         if not verdict.ok:
-            await in_transaction(
+            await run_write(
                 state.engine,
                 _password_check_failed,
                 user_id=principal.user_id,
@@ -331,7 +331,7 @@ async def change_password(
     service.check_password_policy(body.new_password, email=principal.email, settings=state.settings)
     checked = await _verify_current_password(state, principal, body.current_password)
     new_hash = await state.passwords.hash(body.new_password)
-    issued = await in_transaction(
+    issued = await run_write(
         state.engine,
         service.change_own_password,
         user_id=principal.user_id,
@@ -356,12 +356,12 @@ async def change_password(
 @public
 async def set_password_with_link(body: PasswordSetIn, state: StateDep) -> MessageOut:
     """Choose a password through an invitation or reset link (the link is then spent)."""
-    _, user = await in_transaction(
+    _, user = await run_write(
         state.engine, service.user_for_link, token=body.token, now=clock.utcnow()
     )
     service.check_password_policy(body.password, email=user.email, settings=state.settings)
     password_hash = await state.passwords.hash(body.password)
-    await in_transaction(
+    await run_write(
         state.engine,
         service.use_link,
         token=body.token,

@@ -1,4 +1,13 @@
-"""Run a service function in its own committed transaction, off the event loop."""
+"""The one way to run database work from async code: a function taking a Session first,
+run in its own transaction on a thread, so the event loop keeps serving.
+
+    await run_read(engine, service.list_files, vault_id=3)    # a WAL snapshot, no write lock
+    await run_write(engine, service.add_file, vault_id=3, ...)  # committed, in the write queue
+
+ParamSpec carries the function's own signature: mypy checks every argument given here.
+Plain `def` routes keep `deps.SessionDep` / `deps.ReadSessionDep` (FastAPI runs them on its
+threads already).
+"""
 
 from __future__ import annotations
 
@@ -6,58 +15,106 @@ import asyncio
 import contextvars
 import functools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlmodel import Session
 
-from vault03_api.db import read_only_cursor, read_only_session, session_scope
+from vault03_api.db import (
+    admitted_session_scope,
+    read_only_cursor,
+    read_only_session,
+    session_scope,
+    writers,
+)
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
-# The login path's transactions run on threads of their own, reached by a plain executor hop:
-# it costs the event loop less than anyio's worker threads (3% more logins at saturation in
-# bench/login.py), and file I/O, on the default executor, cannot hold them up.
-_TRANSACTION_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="auth-db")
+# Reads and writes run on threads of their own, reached by a plain executor hop (it costs the
+# event loop less than anyio's worker threads, see bench/README.md), so that file I/O on the
+# default executor cannot hold them up, and reads never queue behind writers waiting for
+# their turn. Writes wait for their turn in `db.WriterQueue`; a few threads are enough.
+_READ_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="db-read")
+_WRITE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-write")
 
 
-def run_sync(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """Commit when `fn` returns (even a failed login must be recorded), roll back if it raises."""
+def write_now(
+    engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run `fn` here and commit when it returns (a failed login must be recorded too),
+    roll back if it raises."""
     with session_scope(engine) as session:
-        result: T = fn(session, **kwargs)
-    return result
+        return fn(session, *args, **kwargs)
 
 
-def read_sync(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """Run `fn` in a read-only transaction (it neither waits for nor holds the write lock)."""
+def read_now(
+    engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run `fn` here on a snapshot (it neither waits for nor holds the write lock)."""
     with read_only_session(engine) as session:
-        result: T = fn(session, **kwargs)
-    return result
+        return fn(session, *args, **kwargs)
 
 
-def cursor_read_sync(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """Run `fn` with a DB-API cursor in a read transaction (raw SQL, no ORM or Core)."""
+def _cursor_read_now(
+    engine: Engine,
+    fn: Callable[Concatenate[DBAPICursor, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
     with read_only_cursor(engine) as cursor:
-        return fn(cursor, **kwargs)
+        return fn(cursor, *args, **kwargs)
 
 
-async def _off_loop(call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+def _admitted_write(
+    engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    with admitted_session_scope(engine) as session:
+        return fn(session, *args, **kwargs)
+
+
+def _submit(executor: ThreadPoolExecutor, job: Callable[[], T]) -> Future[T]:
     # The request's audit context (who acts, from where) goes along to the thread.
-    context = contextvars.copy_context()
-    job = functools.partial(context.run, call, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_TRANSACTION_THREADS, job)
+    return executor.submit(contextvars.copy_context().run, job)
 
 
-async def in_transaction(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """`run_sync` on a transaction thread, so the event loop keeps serving."""
-    return await _off_loop(run_sync, engine, fn, **kwargs)
+async def run_read(
+    engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """`fn(session, ...)` on a snapshot, on a read thread."""
+    job = functools.partial(read_now, engine, fn, *args, **kwargs)
+    return await asyncio.wrap_future(_submit(_READ_THREADS, job))
 
 
-async def in_read_transaction(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """`read_sync` on a transaction thread."""
-    return await _off_loop(read_sync, engine, fn, **kwargs)
+async def run_cursor_read(
+    engine: Engine,
+    fn: Callable[Concatenate[DBAPICursor, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`fn(cursor, ...)` with a DB-API cursor on a snapshot (raw SQL for the hottest reads)."""
+    job = functools.partial(_cursor_read_now, engine, fn, *args, **kwargs)
+    return await asyncio.wrap_future(_submit(_READ_THREADS, job))
 
 
-async def in_cursor_read(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """`cursor_read_sync` on a transaction thread."""
-    return await _off_loop(cursor_read_sync, engine, fn, **kwargs)
+async def run_write(
+    engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """`fn(session, ...)` committed in its turn on a write thread; WritersBusy (503) at once
+    when the queue is full. Keep `fn` short: no network, no client I/O, no argon2."""
+    queue = writers(engine)
+    queue.admit()
+    try:
+        future = _submit(
+            _WRITE_THREADS, functools.partial(_admitted_write, engine, fn, *args, **kwargs)
+        )
+    except BaseException:
+        queue.leave()
+        raise
+    # Leaves the queue when done, or when cancelled before it started.
+    future.add_done_callback(lambda _future: queue.leave())
+    return await asyncio.wrap_future(future)

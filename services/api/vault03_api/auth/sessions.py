@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from vault03_api.auth.models import ApiToken, AuthSession, Role, Stage, User
@@ -96,7 +96,8 @@ def _usable(user: User) -> bool:
 def resolve_session(
     session: Session, *, token: str, settings: ApiSettings, now: datetime
 ) -> Principal | None:
-    """The principal of a session cookie, or None when it is unknown, expired or revoked."""
+    """The principal of a session cookie, or None when it is unknown, expired or revoked
+    (a read only: `record_activity` writes the activity it asks for)."""
     found = session.exec(
         select(AuthSession, User)
         .join(User, col(User.id) == col(AuthSession.user_id))
@@ -113,9 +114,6 @@ def resolve_session(
         or row.user_fingerprint != fingerprint(user)
     ):
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-        session.add(row)
     assert user.id is not None
     return Principal(
         user_id=user.id,
@@ -126,6 +124,7 @@ def resolve_session(
         via="session",
         session_id=row.id,
         csrf_token=row.csrf_token,
+        stale_activity=now - row.last_seen_at >= TOUCH_EVERY,
     )
 
 
@@ -146,9 +145,6 @@ def resolve_api_token(session: Session, *, token: str, now: datetime) -> Princip
         or row.security_stamp != user.security_stamp
     ):
         return None
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        row.last_used_at = now
-        session.add(row)
     assert user.id is not None
     return Principal(
         user_id=user.id,
@@ -158,4 +154,21 @@ def resolve_api_token(session: Session, *, token: str, now: datetime) -> Princip
         stage=Stage.FULL,
         via="token",
         token_id=row.id,
+        stale_activity=row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY,
     )
+
+
+def record_activity(session: Session, *, principal: Principal, now: datetime) -> None:
+    """Note that `principal`'s session or token was used at `now` (for the idle timeout);
+    asked for by `Principal.stale_activity`, so at most about once a minute per session."""
+    if principal.session_id is not None:
+        session.execute(
+            update(AuthSession)
+            .where(col(AuthSession.id) == principal.session_id)
+            .where(col(AuthSession.last_seen_at) < now)
+            .values(last_seen_at=now)
+        )
+    if principal.token_id is not None:
+        session.execute(
+            update(ApiToken).where(col(ApiToken.id) == principal.token_id).values(last_used_at=now)
+        )

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from vault03_api import clock
 from vault03_api.audit.context import current
 from vault03_api.auth.access import public
-from vault03_api.auth.runner import in_read_transaction, in_transaction
+from vault03_api.auth.runner import run_read, run_write
 from vault03_api.deps import StateDep
 from vault03_api.errors import AppError
 from vault03_api.http_policy import clear_session_cookie, foreign_origin, set_session_cookie
@@ -140,7 +140,7 @@ async def view(
 ) -> Response:
     """The link's page: the access code form, or with a portal session the documents."""
     settings = state.settings
-    page = await in_transaction(
+    page = await run_write(
         state.engine,
         portal.open_page,
         token=token,
@@ -205,7 +205,7 @@ async def enter_code(
     settings = state.settings
     _same_origin(request, settings)
     _check_form_token(request, settings, token, form_token)
-    gate = await in_read_transaction(
+    gate = await run_read(
         state.engine,
         portal.begin_code,
         token=token,
@@ -214,7 +214,7 @@ async def enter_code(
         now=clock.utcnow(),
     )
     if gate.locked_seconds is not None:
-        await in_transaction(
+        await run_write(
             state.engine,
             portal.refused_attempt,
             token=token,
@@ -224,7 +224,7 @@ async def enter_code(
         raise _locked(gate.locked_seconds)
     try:
         verdict = await state.passwords.verify(gate.code_hash, normalise_code(code))
-        result = await in_transaction(
+        result = await run_write(
             state.engine,
             portal.finish_code,
             token=token,
@@ -289,7 +289,7 @@ def _portal_error(error: AppError) -> PortalError:
 async def download(token: str, file_id: str, request: Request, state: StateDep) -> Response:
     """A document, streamed and decrypted; one `Range: bytes=` range is honoured (206)."""
     range_header = request.headers.get("range")
-    admitted = await in_transaction(
+    admitted = await run_write(
         state.engine,
         portal.begin_download,
         token=token,
@@ -344,7 +344,7 @@ async def upload(
     """Send a document back (a form's `file` field, streamed into the vault, encrypted)."""
     settings = state.settings
     _same_origin(request, settings)
-    admitted = await in_transaction(
+    admitted = await run_write(
         state.engine,
         portal.begin_upload,
         token=token,
@@ -393,7 +393,7 @@ async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Re
             ),
         )
     except AppError as error:
-        await in_transaction(
+        await run_write(
             state.engine,
             portal.finish_upload,
             share_id=share_id,
@@ -418,7 +418,7 @@ async def logout(
     """End the portal session (the link keeps working with the code)."""
     settings = state.settings
     _same_origin(request, settings)
-    await in_transaction(
+    await run_write(
         state.engine,
         portal.end_session,
         token=token,

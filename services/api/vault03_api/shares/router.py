@@ -14,7 +14,7 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
-from vault03_api.auth.runner import in_transaction
+from vault03_api.auth.runner import run_write
 from vault03_api.bounds import MAX_INTEGER, RowId
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.deps import SessionDep, StateDep
@@ -82,7 +82,7 @@ async def create_share(
         session.flush()
         return _one(session, share)
 
-    out = await in_transaction(state.engine, create)
+    out = await run_write(state.engine, create)
     return ShareCreatedOut(**out.model_dump(), access_code=display_code(code.code))
 
 
@@ -154,7 +154,7 @@ async def resend_code(share_id: RowId, state: StateDep) -> CodeResentOut:
         session.flush()
         return _one(session, share)
 
-    out = await in_transaction(state.engine, resend)
+    out = await run_write(state.engine, resend)
     return CodeResentOut(**out.model_dump(), access_code=display_code(code.code))
 
 
