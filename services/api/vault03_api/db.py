@@ -136,10 +136,13 @@ def _on_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that later writes can
     # fail with SQLITE_BUSY at once (no busy wait) when another writer got in first.
     # Connections that only read (see read_only_connection) need not queue for that lock.
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-        return
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # query_only makes a write slipped into a read fail loudly, instead of taking the write
+    # lock unseen and being rolled back at the end of the read.
+    read_only = bool(connection.get_execution_options().get(READ_ONLY))
+    if connection.info.get(READ_ONLY) != read_only:
+        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+        connection.info[READ_ONLY] = read_only
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 READ_ONLY = "vault03_read_only"

@@ -135,6 +135,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             relay.close()
             passwords.close()
+            maintenance.close()
             health_probe.close()
             for collector in collectors:
                 REGISTRY.unregister(collector)

@@ -13,7 +13,7 @@ from vault03_api.auth.access import access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
 from vault03_api.bounds import MAX_INTEGER
-from vault03_api.deps import SessionDep, StateDep
+from vault03_api.deps import ReadSessionDep, StateDep
 from vault03_api.errors import error_responses
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -26,7 +26,7 @@ _ERRORS = error_responses(NotAuthenticated, Forbidden)
 @access(Role.ADMIN, Role.AUDITOR)
 def list_entries(
     where: FilterDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1, le=MAX_INTEGER)] = None,
 ) -> AuditPageOut:

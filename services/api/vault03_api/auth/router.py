@@ -47,7 +47,7 @@ from vault03_api.auth.schemas import (
     UserOut,
 )
 from vault03_api.auth.sessions import IssuedSession
-from vault03_api.deps import SessionDep, StateDep
+from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import NotFound, error_responses
 from vault03_api.http_policy import clear_session_cookie, set_session_cookie
 from vault03_api.settings import ApiSettings
@@ -192,7 +192,7 @@ async def submit_recovery_code(
 @router.get("/me", response_model=SessionOut, responses=error_responses(*_AUTH_ERRORS))
 @open_during_maintenance
 @access(*ALL_ROLES, stages=ALL_STAGES)
-def me(principal: CurrentPrincipal, session: SessionDep) -> SessionOut:
+def me(principal: CurrentPrincipal, session: ReadSessionDep) -> SessionOut:
     """The signed-in user, the login stage, and the CSRF token for writes."""
     user = session.get(User, principal.user_id)
     if user is None:
@@ -387,7 +387,7 @@ def _token_out(row: object) -> TokenOut:
 
 @router.get("/tokens", response_model=list[TokenOut], responses=error_responses(*_AUTH_ERRORS))
 @access(*ALL_ROLES)
-def list_tokens(principal: CurrentPrincipal, session: SessionDep) -> list[TokenOut]:
+def list_tokens(principal: CurrentPrincipal, session: ReadSessionDep) -> list[TokenOut]:
     """Your personal API tokens (never their secrets)."""
     return [_token_out(row) for row in service.list_api_tokens(session, user_id=principal.user_id)]
 

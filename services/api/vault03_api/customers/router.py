@@ -15,7 +15,7 @@ from vault03_api.customers import service
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.customers.models import Customer
 from vault03_api.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerPatch
-from vault03_api.deps import SessionDep, SettingsDep
+from vault03_api.deps import ReadSessionDep, SessionDep, SettingsDep
 from vault03_api.errors import error_responses
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
@@ -50,7 +50,7 @@ def create_customer(body: CustomerIn, session: SessionDep, settings: SettingsDep
 @router.get("", response_model=CustomerPage, responses=error_responses(*_ERRORS))
 @access(*_READERS)
 def list_customers(
-    session: SessionDep,
+    session: ReadSessionDep,
     q: Annotated[str | None, Query(max_length=200, description="Name, email or number")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
@@ -69,7 +69,7 @@ def list_customers(
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def get_customer(customer_id: RowId, session: SessionDep) -> CustomerOut:
+def get_customer(customer_id: RowId, session: ReadSessionDep) -> CustomerOut:
     return _out(service.get_customer(session, customer_id=customer_id))
 
 

@@ -4,16 +4,17 @@ so a request costs a clock read, not a query."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from vault03_api import clock
 from vault03_api.db import read_only_session
@@ -79,6 +80,9 @@ class MaintenanceGate:
         self._lock = threading.Lock()
         self._value: ActiveMaintenance | None = None
         self._read_at: float | None = None
+        # Its own thread: health and the access check never wait for the request threads
+        # (a crowd can keep all of them busy), and concurrent refreshes queue for one read.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maintenance-gate")
 
     def _fresh(self) -> bool:
         return self._read_at is not None and time.monotonic() - self._read_at < self.ttl_seconds
@@ -99,7 +103,11 @@ class MaintenanceGate:
         """The active window, from the cache while it is fresh."""
         if self._fresh():
             return self._value
-        return await run_in_threadpool(self.refresh)
+        return await asyncio.wrap_future(self._thread.submit(self.refresh))
+
+    def close(self) -> None:
+        """Stop the gate's thread (at shutdown)."""
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
     def invalidate(self) -> None:
         """Forget the cached answer (this process just flipped the switch)."""

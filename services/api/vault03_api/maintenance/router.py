@@ -11,7 +11,7 @@ from vault03_api.auth.access import ALL_ROLES, access, open_during_maintenance
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
 from vault03_api.bounds import RowId
-from vault03_api.deps import SessionDep, StateDep
+from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
 from vault03_api.maintenance import service
 from vault03_api.maintenance.exceptions import (
@@ -36,7 +36,7 @@ _AUTH_ERRORS = (NotAuthenticated, Forbidden)
 @router.get("", response_model=MaintenanceStatusOut, responses=error_responses(*_AUTH_ERRORS))
 @open_during_maintenance
 @access(*ALL_ROLES)
-def maintenance_status(session: SessionDep) -> MaintenanceStatusOut:
+def maintenance_status(session: ReadSessionDep) -> MaintenanceStatusOut:
     """The window that is on, if any, and the scheduled ones (for a banner)."""
     running = service.active_window(session)
     return MaintenanceStatusOut(

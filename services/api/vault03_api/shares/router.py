@@ -17,7 +17,7 @@ from vault03_api.auth.models import Role
 from vault03_api.auth.runner import run_write
 from vault03_api.bounds import MAX_INTEGER, RowId
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
-from vault03_api.deps import SessionDep, StateDep
+from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
 from vault03_api.shares import service, views
 from vault03_api.shares.credentials import display_code, fresh_code
@@ -92,7 +92,7 @@ async def create_share(
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_vault_shares(vault_id: RowId, session: SessionDep) -> list[ShareOut]:
+def list_vault_shares(vault_id: RowId, session: ReadSessionDep) -> list[ShareOut]:
     """The vault's shares, newest first, with status and delivery statuses."""
     shares = service.list_shares(session, vault_id=vault_id)
     return views.shares_out(session, shares, now=clock.utcnow())
@@ -104,7 +104,7 @@ def list_vault_shares(vault_id: RowId, session: SessionDep) -> list[ShareOut]:
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_customer_shares(customer_id: RowId, session: SessionDep) -> list[ShareOut]:
+def list_customer_shares(customer_id: RowId, session: ReadSessionDep) -> list[ShareOut]:
     """Every share of the customer's vaults, newest first."""
     shares = service.list_shares(session, customer_id=customer_id)
     return views.shares_out(session, shares, now=clock.utcnow())
@@ -116,7 +116,7 @@ def list_customer_shares(customer_id: RowId, session: SessionDep) -> list[ShareO
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def customer_timeline(customer_id: RowId, session: SessionDep) -> list[TimelineEntry]:
+def customer_timeline(customer_id: RowId, session: ReadSessionDep) -> list[TimelineEntry]:
     """Shares, the messages that carried them and the documents received, oldest first."""
     return views.timeline(session, customer_id=customer_id)
 
@@ -127,7 +127,7 @@ def customer_timeline(customer_id: RowId, session: SessionDep) -> list[TimelineE
     responses=error_responses(ShareNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def get_share(share_id: RowId, session: SessionDep) -> ShareOut:
+def get_share(share_id: RowId, session: ReadSessionDep) -> ShareOut:
     return _one(session, service.get_share(session, share_id=share_id))
 
 
@@ -195,7 +195,7 @@ def extend(share_id: RowId, body: ExtendIn, session: SessionDep, state: StateDep
 @access(*_READERS)
 def access_log(
     share_id: RowId,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1, le=MAX_INTEGER)] = None,
 ) -> AccessPage:
@@ -214,7 +214,7 @@ def access_log(
     },
 )
 @access(*_READERS)
-def access_log_csv(share_id: RowId, session: SessionDep, state: StateDep) -> StreamingResponse:
+def access_log_csv(share_id: RowId, session: ReadSessionDep, state: StateDep) -> StreamingResponse:
     """The whole access log as CSV."""
     service.get_share(session, share_id=share_id)
     return StreamingResponse(

@@ -9,7 +9,7 @@ from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, IdentityConflict, NotAuthenticated
 from vault03_api.auth.models import Role, User
 from vault03_api.bounds import RowId
-from vault03_api.deps import SessionDep, SettingsDep
+from vault03_api.deps import ReadSessionDep, SessionDep, SettingsDep
 from vault03_api.errors import NotFound, error_responses
 from vault03_api.users import service
 from vault03_api.users.schemas import AdminUserOut, InviteIn, ResetCountOut, UserPatch
@@ -25,7 +25,7 @@ def _out(user: User) -> AdminUserOut:
 
 @router.get("", response_model=list[AdminUserOut], responses=error_responses(*_ERRORS))
 @access(Role.ADMIN)
-def list_users(session: SessionDep) -> list[AdminUserOut]:
+def list_users(session: ReadSessionDep) -> list[AdminUserOut]:
     """Every account, disabled ones included."""
     return [_out(user) for user in service.list_users(session)]
 
@@ -71,7 +71,7 @@ def force_password_reset_all(session: SessionDep, settings: SettingsDep) -> Rese
     "/{user_id}", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS)
 )
 @access(Role.ADMIN)
-def get_user(user_id: RowId, session: SessionDep) -> AdminUserOut:
+def get_user(user_id: RowId, session: ReadSessionDep) -> AdminUserOut:
     return _out(service.get_user(session, user_id=user_id))
 
 

@@ -12,7 +12,7 @@ from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
 from vault03_api.bounds import RowId
 from vault03_api.customers.exceptions import CustomerNotFound
-from vault03_api.deps import SessionDep, StateDep
+from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
 from vault03_api.vaults import service
 from vault03_api.vaults.exceptions import (
@@ -75,7 +75,7 @@ def create_vault(customer_id: RowId, body: VaultIn, session: SessionDep) -> Vaul
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_vaults(customer_id: RowId, session: SessionDep) -> list[VaultOut]:
+def list_vaults(customer_id: RowId, session: ReadSessionDep) -> list[VaultOut]:
     """The customer's vaults with their file counts and sizes."""
     return _vaults_out(session, service.list_vaults(session, customer_id=customer_id))
 
@@ -86,7 +86,7 @@ def list_vaults(customer_id: RowId, session: SessionDep) -> list[VaultOut]:
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def get_vault(vault_id: RowId, session: SessionDep) -> VaultOut:
+def get_vault(vault_id: RowId, session: ReadSessionDep) -> VaultOut:
     return _vaults_out(session, [service.get_vault(session, vault_id=vault_id)])[0]
 
 
@@ -135,7 +135,7 @@ def delete_customer(customer_id: RowId, session: SessionDep) -> None:
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_files(vault_id: RowId, session: SessionDep) -> list[FileOut]:
+def list_files(vault_id: RowId, session: ReadSessionDep) -> list[FileOut]:
     return [_file_out(f) for f in service.list_files(session, vault_id=vault_id)]
 
 
@@ -223,7 +223,7 @@ async def upload_form(
     "/files/{file_id}", response_model=FileOut, responses=error_responses(FileNotFound, *_ERRORS)
 )
 @access(*_READERS)
-def get_file(file_id: str, session: SessionDep) -> FileOut:
+def get_file(file_id: str, session: ReadSessionDep) -> FileOut:
     return _file_out(service.get_file(session, file_id=file_id))
 
 

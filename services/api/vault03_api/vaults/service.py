@@ -288,13 +288,19 @@ def get_file(session: Session, *, file_id: str) -> StoredFile:
 
 
 def open_for_download(session: Session, *, file_id: str, ring: KeyRing) -> tuple[StoredFile, bytes]:
-    """The file and its data key; the read of its contents is audited (action 'r')."""
+    """The file and its data key (a read: the caller audits the download with
+    `record_download` in a short write of its own)."""
     stored = get_file(session, file_id=file_id)
     data_key = unwrap_data_key(
         ring, stored.wrapped_key, file_id=stored.id, version=stored.key_version
     )
-    record_read(session, entity_type="files", entity_id=stored.id)
     return stored, data_key
+
+
+def record_download(session: Session, *, file_id: str) -> None:
+    """Audit a read of a file's contents (action 'r'); FileNotFound if it went meanwhile."""
+    stored = get_file(session, file_id=file_id)
+    record_read(session, entity_type="files", entity_id=stored.id)
 
 
 def delete_file(session: Session, *, file_id: str, now: datetime) -> StoredFile:

@@ -1,9 +1,10 @@
 """File bodies in and out of the API: each step in its own short transaction, so that a long
 transfer never holds the database's write lock.
 
-Upload: check the vault and the limit; stream the body into a new blob (encrypted, fsynced,
-renamed); then record it. Download: audit the read and unwrap the data key; authenticate the
-first chunk before any header is sent; stream the rest chunk by chunk.
+Upload: check the vault and the limit on a snapshot; stream the body into a new blob
+(encrypted, fsynced, renamed); then record it in a short write. Download: read the file and
+unwrap its data key on a snapshot, audit the read in a short write; authenticate the first
+chunk before any header is sent; stream the rest chunk by chunk.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from prometheus_client import Counter
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from vault03_api import clock
+from vault03_api.auth.runner import run_read, run_write
 from vault03_api.blobs.crypto import IntegrityError, new_data_key
 from vault03_api.blobs.storage import BlobStore, BodyTooLarge, open_range, seal_stream
-from vault03_api.db import session_scope
 from vault03_api.errors import disk_full_cause
 from vault03_api.keyring import KeyRing
 from vault03_api.vaults import service
@@ -46,11 +46,6 @@ INTEGRITY_FAILURES = Counter(
     "Stored files that failed authentication when read (downloads and verification).",
 )
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def _limit(engine: Engine, vault_id: int, max_file_bytes: int) -> service.UploadLimit:
-    with session_scope(engine) as session:
-        return service.upload_limit(session, vault_id=vault_id, max_file_bytes=max_file_bytes)
 
 
 async def receive_file(
@@ -72,7 +67,10 @@ async def receive_file(
 
     The name is settled when the file is recorded (see service.add_file); `on_record` runs in
     that same transaction (and may refuse the file by raising)."""
-    bound = await run_in_threadpool(_limit, engine, vault_id, max_file_bytes)
+    # A snapshot read: the limit is checked again inside the short write that records the file.
+    bound = await run_read(
+        engine, service.upload_limit, vault_id=vault_id, max_file_bytes=max_file_bytes
+    )
     if declared_size is not None and declared_size > bound.limit:
         raise TooLarge("the file is too large", detail={"reason": bound.reason})
     file_id = str(uuid.uuid4())
@@ -83,29 +81,28 @@ async def receive_file(
     except BodyTooLarge:
         raise TooLarge("the file is too large", detail={"reason": bound.reason}) from None
 
-    def record() -> StoredFile:
-        with session_scope(engine) as session:
-            stored = service.add_file(
-                session,
-                vault_id=vault_id,
-                file_id=file_id,
-                name=name,
-                replace=replace,
-                content_type=content_type,
-                body=sealed,
-                data_key=data_key,
-                ring=ring,
-                uploaded_by=uploaded_by,
-                max_file_bytes=max_file_bytes,
-                now=clock.utcnow(),
-            )
-            if on_record is not None:
-                on_record(session, stored)
-            return stored
+    def record(session: Session) -> StoredFile:
+        stored = service.add_file(
+            session,
+            vault_id=vault_id,
+            file_id=file_id,
+            name=name,
+            replace=replace,
+            content_type=content_type,
+            body=sealed,
+            data_key=data_key,
+            ring=ring,
+            uploaded_by=uploaded_by,
+            max_file_bytes=max_file_bytes,
+            now=clock.utcnow(),
+        )
+        if on_record is not None:
+            on_record(session, stored)
+        return stored
 
     # Shielded: once the commit has started it finishes even if the client goes away, so the
     # blob is removed only when the row is known not to exist (else the start-up sweep does).
-    recording = asyncio.ensure_future(run_in_threadpool(record))
+    recording = asyncio.ensure_future(run_write(engine, record))
     try:
         return await asyncio.shield(recording)
     except asyncio.CancelledError:
@@ -144,14 +141,15 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, stop)
 
 
-def report_integrity_failure(engine: Engine, *, file_id: str, error: Exception) -> None:
+async def report_integrity_failure(engine: Engine, *, file_id: str, error: Exception) -> None:
     """Log, count, audit and alert: a stored file failed authentication (its damaged bytes
     were not sent)."""
     INTEGRITY_FAILURES.inc()
     log.error("file integrity check failed", extra={"file_id": file_id, "error": str(error)})
     try:
-        with session_scope(engine) as session:
-            service.record_integrity_failure(session, file_id=file_id, reason=str(error))
+        await run_write(
+            engine, service.record_integrity_failure, file_id=file_id, reason=str(error)
+        )
     except Exception:
         # The download is refused (or cut short) either way; the log line above remains.
         log.exception("could not audit the integrity failure or queue its alert")
@@ -171,18 +169,16 @@ class Outgoing:
 
 
 async def _open_audited(engine: Engine, ring: KeyRing, file_id: str) -> tuple[StoredFile, bytes]:
-    """The file and its data key, once its read is in the audit log: fails closed."""
-
-    def open_file() -> tuple[StoredFile, bytes]:
-        with session_scope(engine) as session:
-            return service.open_for_download(session, file_id=file_id, ring=ring)
-
+    """The file and its data key (read on a snapshot), once its read is in the audit log (a
+    short write of its own): fails closed."""
+    opened = await run_read(engine, service.open_for_download, file_id=file_id, ring=ring)
     try:
-        return await run_in_threadpool(open_file)
+        await run_write(engine, service.record_download, file_id=file_id)
     except (DBAPIError, sqlite.Error) as error:  # the audit chain writes on the raw cursor
         if disk_full_cause(error) is not None:
             raise  # answered 507, storage full
         raise DownloadNotAudited(file_id) from error
+    return opened
 
 
 async def send_file(
@@ -200,7 +196,7 @@ async def send_file(
             reader.close()
             raise
     except IntegrityError as error:
-        await run_in_threadpool(report_integrity_failure, engine, file_id=file_id, error=error)
+        await report_integrity_failure(engine, file_id=file_id, error=error)
         raise FileCorrupt(file_id) from None
     return Outgoing(stored, wanted, _guarded(engine, file_id, chunks))
 
@@ -238,5 +234,5 @@ async def _guarded(
         async for chunk in chunks:
             yield chunk
     except IntegrityError as error:
-        await run_in_threadpool(report_integrity_failure, engine, file_id=file_id, error=error)
+        await report_integrity_failure(engine, file_id=file_id, error=error)
         raise
