@@ -4,10 +4,11 @@ functions run in one transaction audited as done by the CLI."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from vault03_api.audit.context import AuditContext, acting
 from vault03_api.audit.recorder import install_audit_hooks
@@ -17,6 +18,7 @@ from vault03_api.errors import AppError
 from vault03_api.migrations import upgrade_database
 from vault03_api.settings import ApiSettings
 
+P = ParamSpec("P")
 T = TypeVar("T")
 CLI_CONTEXT = AuditContext(user_id=None, ip=None, user_agent="vault03-cli")
 
@@ -29,10 +31,12 @@ def open_database(settings: ApiSettings) -> Engine:
     return engine
 
 
-def run_command(engine: Engine, fn: Callable[..., T], /, **kwargs: Any) -> T:
+def run_command(
+    engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
     """Run a service function in one transaction, audited as done by the system (the CLI)."""
     with acting(CLI_CONTEXT):
         try:
-            return write_now(engine, fn, **kwargs)
+            return write_now(engine, fn, *args, **kwargs)
         except AppError as error:
             raise click.ClickException(error.message) from None

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from vault03_api import clock
@@ -163,7 +164,8 @@ async def authorize(request: Request, state: StateDep) -> Principal | None:
     if principal.stale_activity:
         try:
             await run_write(state.engine, record_activity, principal=principal, now=now)
-        except WritersBusy:
+        except (WritersBusy, OperationalError):
+            # The read goes on; the next request of this session records the activity.
             log.info("activity not recorded: writers busy", extra={"user_id": principal.user_id})
     set_actor(principal.user_id)
     if principal.role != Role.ADMIN:

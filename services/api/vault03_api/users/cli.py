@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 import click
+from sqlmodel import Session
 
 from vault03_api import clock
 from vault03_api.auth.service import check_password_policy
@@ -15,6 +16,8 @@ from vault03_api.errors import AppError
 from vault03_api.passwords import make_hasher
 from vault03_api.settings import ApiSettings
 from vault03_api.users import service
+
+T = TypeVar("T")
 
 
 @click.group()
@@ -68,9 +71,10 @@ def create_admin(email: str, name: str, password_stdin: bool) -> None:
     click.echo(f"admin {user.email} created (id {user.id}); log in and enrol TOTP")
 
 
-def _by_email(session: Any, *, email: str, action: Callable[..., Any], **kwargs: Any) -> Any:
+def _by_email(session: Session, /, *, email: str, action: Callable[[Session, int], T]) -> T:
     user = service.get_user_by_email(session, email=email)
-    return action(session, user_id=user.id, **kwargs)
+    assert user.id is not None
+    return action(session, user.id)
 
 
 @users.command("disable")
@@ -78,7 +82,13 @@ def _by_email(session: Any, *, email: str, action: Callable[..., Any], **kwargs:
 def disable(email: str) -> None:
     """Disable an account; its sessions and tokens stop working at once."""
     engine = open_database(ApiSettings())
-    run_command(engine, _by_email, email=email, action=service.disable_user, now=clock.utcnow())
+    now = clock.utcnow()
+    run_command(
+        engine,
+        _by_email,
+        email=email,
+        action=lambda session, user_id: service.disable_user(session, user_id=user_id, now=now),
+    )
     click.echo(f"{email} disabled")
 
 
@@ -87,7 +97,13 @@ def disable(email: str) -> None:
 def enable(email: str) -> None:
     """Enable a disabled account again."""
     engine = open_database(ApiSettings())
-    run_command(engine, _by_email, email=email, action=service.enable_user, now=clock.utcnow())
+    now = clock.utcnow()
+    run_command(
+        engine,
+        _by_email,
+        email=email,
+        action=lambda session, user_id: service.enable_user(session, user_id=user_id, now=now),
+    )
     click.echo(f"{email} enabled")
 
 
@@ -96,7 +112,13 @@ def enable(email: str) -> None:
 def reset_2fa(email: str) -> None:
     """Turn off a user's TOTP; they enrol again at their next login."""
     engine = open_database(ApiSettings())
-    run_command(engine, _by_email, email=email, action=service.reset_two_factor, now=clock.utcnow())
+    now = clock.utcnow()
+    run_command(
+        engine,
+        _by_email,
+        email=email,
+        action=lambda session, user_id: service.reset_two_factor(session, user_id=user_id, now=now),
+    )
     click.echo(f"two-factor authentication reset for {email}")
 
 
@@ -115,11 +137,13 @@ def force_password_reset(email: str | None, everyone: bool) -> None:
             engine, service.force_password_reset, user_ids=None, settings=settings, now=now
         )
     else:
+        assert email is not None
         done = run_command(
-            engine, _by_email, email=email, action=_reset_one, settings=settings, now=now
+            engine,
+            _by_email,
+            email=email,
+            action=lambda session, user_id: service.force_password_reset(
+                session, user_ids=[user_id], settings=settings, now=now
+            ),
         )
     click.echo(f"password reset forced for {len(done)} user(s); reset links are queued")
-
-
-def _reset_one(session: Any, *, user_id: int, settings: ApiSettings, now: Any) -> Any:
-    return service.force_password_reset(session, user_ids=[user_id], settings=settings, now=now)
