@@ -190,8 +190,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 # The event loop shares the GIL with the threads that run logins' transactions. Each time the
 # loop lets go of it (every SQLite call of a health check, every wait for the network) one of
 # them may take it, and the loop waits until that thread lets go or the switch interval ends.
-# bench/login.py, health p99 during a login storm: 4.0-4.9 ms at 0.2 ms, 4.7-5.3 ms at the
-# default 5 ms; logins/s the same.
+# A shorter interval gives the loop its turn sooner (figures: bench/README.md, login.py).
 GIL_SWITCH_INTERVAL_SECONDS = 0.0002
 
 
@@ -201,8 +200,8 @@ def main() -> None:
     configure_logging(service="api", level=settings.log_level, log_file=settings.log_file)
     app = create_app(settings)
     # The modules and the app live as long as the process: leave them out of the collector's
-    # full passes, which otherwise stall every request for tens of milliseconds (about 80 ms
-    # in a login storm, bench/login.py).
+    # full passes, which otherwise stall every request for tens of milliseconds (figures:
+    # bench/README.md, login.py).
     gc.collect()
     gc.freeze()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)

@@ -17,7 +17,7 @@ from vault03_api.settings import ApiSettings
 
 # Hashing threads yield the CPU to the event loop and other requests (a nice value per thread).
 # The lowest priority: at 10, a login storm still delayed health checks by a CPU time slice
-# (bench/login.py: health p99 in a storm 6.7-7.0 ms at 10, 5.3-5.8 ms at 19, the same logins/s).
+# (figures: bench/README.md, login.py).
 HASHING_NICENESS = 19
 
 
