@@ -26,7 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import http.client
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -38,6 +40,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +72,7 @@ class Closed(Exception):
     """The server closed or broke the connection."""
 
 
-class Connection:
+class HttpConnection:
     def __init__(self, port: int) -> None:
         self.port = port
         self.reader: asyncio.StreamReader | None = None
@@ -171,7 +174,7 @@ class Client:
         self.staff = staff
         self.target = target
         self.results = results
-        self.connection = Connection(target.port)
+        self.connection = HttpConnection(target.port)
         self.auth: dict[str, str] = {}
         self.uploads = 0
         self.random = random.Random(index)
@@ -272,18 +275,25 @@ def time_now() -> Any:
     return datetime.now(UTC)
 
 
-async def probe_health(port: int, results: Results, *, counting_from: float, until: float) -> None:
-    connection = Connection(port)
+def probe_health(port: int, delay: float, seconds: float, out: Connection) -> None:
+    """GET /api/health every HEALTH_INTERVAL on one keep-alive connection, from a process of
+    its own (the clients' busy event loop would add its own delays); sends the latencies."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    time.sleep(delay)
+    samples: list[float] = []
+    errors = 0
+    until = time.perf_counter() + seconds
     while (started := time.perf_counter()) < until:
         try:
-            await connection.request("GET", "/api/health")
-        except Closed:
-            results.connection_errors += 1
+            connection.request("GET", "/api/health")
+            connection.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            connection.close()
             continue
-        if started >= counting_from:
-            results.health.append(time.perf_counter() - started)
-        await asyncio.sleep(HEALTH_INTERVAL)
-    connection.close()
+        samples.append(time.perf_counter() - started)
+        time.sleep(HEALTH_INTERVAL)
+    out.send((samples, errors))
 
 
 async def crowd(target: Target, staff: list[Staff], mix: dict[str, int]) -> Results:
@@ -293,11 +303,18 @@ async def crowd(target: Target, staff: list[Staff], mix: dict[str, int]) -> Resu
     results.statuses.clear()
     start = time.perf_counter()
     counting_from, until = start + WARM_UP, start + WARM_UP + SECONDS
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    prober = multiprocessing.Process(
+        target=probe_health, args=(target.port, WARM_UP, SECONDS, sender), daemon=True
+    )
+    prober.start()
     await asyncio.gather(
-        probe_health(target.port, results, counting_from=counting_from, until=until),
-        *(client.run(mix, counting_from=counting_from, until=until) for client in clients),
+        *(client.run(mix, counting_from=counting_from, until=until) for client in clients)
     )
     results.seconds = time.perf_counter() - counting_from
+    results.health, errors = receiver.recv()
+    results.connection_errors += errors
+    prober.join()
     return results
 
 
@@ -414,7 +431,7 @@ def create_staff(api: Api, count: int) -> list[Staff]:
 async def seed(api: Api, fixture: Path) -> Target:
     """A vault of SEED_FILES files to read, one to upload to; the bare app's answers."""
     read_vault, upload_vault = int(api.new_vault()), int(api.new_vault())
-    connection = Connection(api.port)
+    connection = HttpConnection(api.port)
     auth = {"Authorization": f"Bearer {api.token}"}
     (fixture / "files").mkdir(parents=True)
     files, answers = [], {}
@@ -454,7 +471,7 @@ async def seed(api: Api, fixture: Path) -> Target:
 
 async def verify_uploads(api: Api, uploads: list[tuple[str, str, int]]) -> int:
     """How many acknowledged uploads read back different from what was sent (0 expected)."""
-    connection = Connection(api.port)
+    connection = HttpConnection(api.port)
     auth = {"Authorization": f"Bearer {api.token}"}
     wrong = 0
     for file_id, tag, size in uploads:
