@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests.support import free_port
+from tests.support.outbox import render_outbox
 from vault03_api import clock as clock_module
 from vault03_api import sealing
 from vault03_api.auth import totp
@@ -182,7 +183,9 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 def harness_for(settings: ApiSettings, fake_clock: FakeClock) -> Iterator[Harness]:
     with TestClient(create_app(settings), base_url="https://testserver") as client:
-        yield Harness(client, fake_clock)
+        harness = Harness(client, fake_clock)
+        yield harness
+        render_outbox(harness.state.engine)  # every message the test made can be sent
 
 
 @pytest.fixture
