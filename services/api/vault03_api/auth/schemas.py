@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from vault03_api.auth.models import Role, Stage
 from vault03_api.bounds import MAX_INTEGER
+from vault03_api.text import Line
 
 
 class LoginIn(BaseModel):
@@ -68,7 +69,7 @@ class MessageOut(BaseModel):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Line = Field(min_length=1, max_length=100)
     expires_in_days: int = Field(90, ge=1, le=MAX_INTEGER, strict=True)
 
 

@@ -7,18 +7,19 @@ from datetime import datetime
 from pydantic import BaseModel, EmailStr, Field
 
 from vault03_api.customers.models import CodeChannel
+from vault03_api.text import Line
 
 
 class _Address(BaseModel):
-    address_line1: str | None = Field(None, max_length=200)
-    address_line2: str | None = Field(None, max_length=200)
-    postal_code: str | None = Field(None, max_length=20)
-    city: str | None = Field(None, max_length=100)
+    address_line1: Line | None = Field(None, max_length=200)
+    address_line2: Line | None = Field(None, max_length=200)
+    postal_code: Line | None = Field(None, max_length=20)
+    city: Line | None = Field(None, max_length=100)
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
 
 
 class CustomerIn(_Address):
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     email: EmailStr
     mobile: str | None = Field(
         None, max_length=40, description="Any common format; stored as E.164"
@@ -29,7 +30,7 @@ class CustomerIn(_Address):
 class CustomerPatch(_Address):
     """Only the fields sent are changed; send null to clear an optional field."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Line | None = Field(None, min_length=1, max_length=200)
     email: EmailStr | None = None
     mobile: str | None = Field(None, max_length=40)
     preferred_channel: CodeChannel | None = None

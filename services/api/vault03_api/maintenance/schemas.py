@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from vault03_api.bounds import MAX_INTEGER
 from vault03_api.maintenance.models import MaintenanceWindow
 from vault03_api.maintenance.service import MAX_DURATION, Announced
+from vault03_api.text import Text
 
 MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
 
@@ -49,7 +50,7 @@ class MaintenanceStatusOut(BaseModel):
 class ScheduleIn(BaseModel):
     starts_at: AwareDatetime = Field(description="With its UTC offset, at least 24 h ahead")
     duration_minutes: int = Field(ge=1, le=MAX_MINUTES, strict=True)
-    message: str = Field(min_length=1, max_length=500, description="What is done, and why")
+    message: Text = Field(min_length=1, max_length=500, description="What is done, and why")
     emergency: bool = Field(False, description="Allows less than 24 hours of notice")
     notify_share_recipients: bool = False
 
@@ -60,11 +61,11 @@ class OnIn(BaseModel):
     )
     emergency: bool = Field(False, description="No window due: start an unannounced one now")
     duration_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES, strict=True)
-    message: str | None = Field(None, max_length=500)
+    message: Text | None = Field(None, max_length=500)
 
 
 class OffIn(BaseModel):
-    details: str | None = Field(None, max_length=500, description="Added to the restored notice")
+    details: Text | None = Field(None, max_length=500, description="Added to the restored notice")
 
 
 class NoticesOut(BaseModel):

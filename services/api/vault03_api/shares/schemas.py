@@ -9,18 +9,19 @@ from pydantic import BaseModel, EmailStr, Field, model_validator
 from vault03_api.bounds import MAX_INTEGER
 from vault03_api.customers.models import CodeChannel
 from vault03_api.shares.models import Permission, ShareStatus
+from vault03_api.text import Line, Text
 
 
 class RecipientIn(BaseModel):
     """A third party (not the vault's customer): where the link and the code can go."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     email: EmailStr
     mobile: str | None = Field(None, max_length=40, description="Any common format; E.164 kept")
-    address_line1: str | None = Field(None, max_length=200)
-    address_line2: str | None = Field(None, max_length=200)
-    postal_code: str | None = Field(None, max_length=20)
-    city: str | None = Field(None, max_length=100)
+    address_line1: Line | None = Field(None, max_length=200)
+    address_line2: Line | None = Field(None, max_length=200)
+    postal_code: Line | None = Field(None, max_length=20)
+    city: Line | None = Field(None, max_length=100)
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
 
 
@@ -40,7 +41,7 @@ class ShareIn(BaseModel):
     max_downloads: int | None = Field(
         None, ge=1, le=MAX_INTEGER, strict=True, description="None: no limit"
     )
-    note: str | None = Field(None, max_length=2000, description="Shown to the recipient")
+    note: Text | None = Field(None, max_length=2000, description="Shown to the recipient")
     notify_on_access: bool = False
 
     @model_validator(mode="after")

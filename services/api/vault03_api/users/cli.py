@@ -15,6 +15,7 @@ from vault03_api.cli_support import open_database, run_command
 from vault03_api.errors import AppError
 from vault03_api.passwords import make_hasher
 from vault03_api.settings import ApiSettings
+from vault03_api.text import check_line
 from vault03_api.users import service
 
 T = TypeVar("T")
@@ -52,6 +53,10 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_admin(email: str, name: str, password_stdin: bool) -> None:
     """Create an admin account (the first one); it enrols TOTP at its first login."""
+    try:
+        check_line(name)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--name") from None
     settings = ApiSettings()
     password = _read_password(password_stdin)
     try:

@@ -7,16 +7,17 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from vault03_api.auth.models import Role
+from vault03_api.text import Line
 
 
 class InviteIn(BaseModel):
     email: str = Field(max_length=254)
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     role: Role = Role.STAFF
 
 
 class UserPatch(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Line | None = Field(None, min_length=1, max_length=200)
     role: Role | None = None
 
 

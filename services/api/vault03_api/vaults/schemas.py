@@ -7,11 +7,12 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from vault03_api.bounds import MAX_INTEGER
+from vault03_api.text import Line, Text
 
 
 class VaultIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=2000)
+    name: Line = Field(min_length=1, max_length=200)
+    description: Text | None = Field(None, max_length=2000)
     quota_bytes: int | None = Field(
         None, ge=0, le=MAX_INTEGER, strict=True, description="None: no quota"
     )
@@ -20,8 +21,8 @@ class VaultIn(BaseModel):
 class VaultPatch(BaseModel):
     """Only the fields sent are changed; send null to clear the description or the quota."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=2000)
+    name: Line | None = Field(None, min_length=1, max_length=200)
+    description: Text | None = Field(None, max_length=2000)
     quota_bytes: int | None = Field(None, ge=0, le=MAX_INTEGER, strict=True)
 
 
