@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from nats.js import JetStreamContext
 
 from tests.support import NatsServer, free_port
 from vault03_common.events import (
+    SCHEMA_VERSION,
     Channel,
     DeliveryRequested,
     DeliveryStatus,
@@ -179,6 +181,27 @@ async def test_malformed_event_is_dead_lettered_by_its_message_id(harness: Harne
     )
     (report,) = await harness.reports(1)
     assert (report.delivery_id, report.status) == ("d-garbage", DeliveryStatus.DEAD)
+    assert harness.handler.calls == []
+
+
+async def test_a_newer_event_it_cannot_read_is_dead_with_the_field_named(
+    harness: Harness,
+) -> None:
+    newer = {
+        "delivery_id": "d-newer",
+        "schema_version": SCHEMA_VERSION + 1,
+        "kind": "test",
+        "payload": {"channel": "sms", "number": "+33612345678", "text": "hello"},
+    }
+    await harness.js.publish(
+        delivery_subject(Channel.SMS),
+        json.dumps(newer).encode(),
+        headers={"Nats-Msg-Id": "d-newer"},
+    )
+    (report,) = await harness.reports(1)
+    assert (report.delivery_id, report.status) == ("d-newer", DeliveryStatus.DEAD)
+    assert report.error is not None and "payload.sms.to (Field required)" in report.error
+    assert f"schema version {SCHEMA_VERSION + 1} is newer" in report.error
     assert harness.handler.calls == []
 
 

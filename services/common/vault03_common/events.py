@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vault03_common.address import PostalAddress
 
 SCHEMA_VERSION = 1
+
+
+def field_errors(exc: ValidationError) -> str:
+    """Each field a validation error names, with what is wrong with it."""
+    return ", ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'message'} ({error['msg']})"
+        for error in exc.errors()
+    )
+
+
+def newer_version_note(schema_version: object) -> str:
+    """Words for an error: whether the sender wrote a schema version newer than ours."""
+    if isinstance(schema_version, int) and schema_version > SCHEMA_VERSION:
+        return f" (schema version {schema_version} is newer than this worker's {SCHEMA_VERSION})"
+    return ""
+
+
+def unreadable_event(data: bytes, exc: ValidationError) -> str:
+    """Why an event could not be read: its wrong fields, and its version when newer."""
+    try:
+        declared = json.loads(data).get("schema_version")
+    except (ValueError, AttributeError):
+        declared = None
+    return f"unreadable delivery event: {field_errors(exc)}{newer_version_note(declared)}"
 
 
 class Channel(StrEnum):

@@ -18,13 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vault03_common.address import PostalAddress
 from vault03_common.events import (
-    SCHEMA_VERSION,
     Channel,
     DeliveryPayload,
     EmailPayload,
     PostalPayload,
     SmsPayload,
     TelegramPayload,
+    field_errors,
+    newer_version_note,
 )
 
 M = TypeVar("M", bound="Message")
@@ -349,13 +350,6 @@ def read_message(
     try:
         return model.model_validate(context)
     except ValidationError as exc:
-        problems = ", ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'message'} ({error['msg']})"
-            for error in exc.errors()
-        )
-        newer = (
-            f" (schema version {schema_version} is newer than this worker's {SCHEMA_VERSION})"
-            if schema_version > SCHEMA_VERSION
-            else ""
-        )
+        problems = field_errors(exc)
+        newer = newer_version_note(schema_version)
         raise UnreadableMessage(f"template {template!r} needs {problems}{newer}") from exc

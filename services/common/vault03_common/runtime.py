@@ -27,6 +27,7 @@ from vault03_common.events import (
     DeliveryRequested,
     DeliveryStatus,
     DeliveryStatusReported,
+    unreadable_event,
 )
 from vault03_common.jetstream import (
     cancel_requested,
@@ -246,7 +247,8 @@ class Worker:
             delivery_id = (message.headers or {}).get("Nats-Msg-Id")
             log.error("malformed delivery event", extra={"delivery_id": delivery_id})
             if delivery_id:
-                await self.report(delivery_id, DeliveryStatus.DEAD, attempt, error=str(exc))
+                error = unreadable_event(message.data, exc)
+                await self.report(delivery_id, DeliveryStatus.DEAD, attempt, error=error)
             await message.term()
             return
         already = self._accepted.get(event.delivery_id)
