@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import ssl
 import subprocess
 import threading
@@ -19,9 +20,12 @@ import uvicorn
 
 from tests.support import NatsServer, free_port, port_open, wait_for
 from tests.support.api_process import ApiProcess
-from tests.support.live_shares import staff_api_token
+from tests.support.live_shares import share_over_http, staff_api_token
 from tests.support.nginx import NGINX_DIR, Nginx
 from tests.support.tools import require_tool
+from vault03_api.portal.router import size_text
+from vault03_api.settings import ApiSettings
+from vault03_api.vaults.multipart import FORM_OVERHEAD
 
 SITE = NGINX_DIR / "sites-available" / "vault03"
 
@@ -40,15 +44,23 @@ def test_the_guides_configuration_passes_nginx_t(tmp_path: Path) -> None:
     assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
 
 
-def test_upload_limit_is_set_in_one_place() -> None:
+def test_upload_limit_is_set_in_one_place_and_agrees_with_the_api() -> None:
     # The guide's File Upload Failures check: grep client_max_body_size <site file>.
     result = subprocess.run(
         ["grep", "client_max_body_size", str(SITE)], capture_output=True, text=True
     )
     assert [line.split()[:2] for line in result.stdout.splitlines()] == [
-        ["client_max_body_size", "2g;"]
+        ["client_max_body_size", "5121m;"]
     ]
     assert "client_max_body_size" not in (NGINX_DIR / "nginx.conf").read_text()
+    # What nginx lets through is what the API accepts: its largest file, raw or in the
+    # portal's form (which may add FORM_OVERHEAD around it); nothing the API would take is
+    # refused on the way, and the portal's page states the same limit.
+    value = result.stdout.split()[1].removesuffix(";")
+    nginx_bytes = int(value[:-1]) << {"k": 10, "m": 20, "g": 30}[value[-1]]
+    limit = ApiSettings.model_fields["max_file_bytes"].default
+    assert nginx_bytes == limit + FORM_OVERHEAD
+    assert size_text(limit) == "5 GiB"
 
 
 @pytest.fixture
@@ -88,9 +100,13 @@ def test_proxies_to_the_api_over_tls_with_security_headers_and_gzip(
         spec = http.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
         assert spec.headers["content-encoding"] == "gzip"
         assert "/api/health" in spec.json()["paths"]
-    plain = httpx.get(f"http://127.0.0.1:{proxy.http_port}/api/health?x=1", timeout=10)
+    plain = httpx.get(
+        f"http://127.0.0.1:{proxy.http_port}/api/health?x=1",
+        headers={"Host": "attacker.example"},  # never where the redirect sends anyone
+        timeout=10,
+    )
     assert plain.status_code == 301
-    assert plain.headers["location"] == "https://127.0.0.1/api/health?x=1"
+    assert plain.headers["location"] == "https://vault03.yourdomain.com/api/health?x=1"
 
 
 @pytest.mark.fleet
@@ -170,6 +186,86 @@ def test_failed_logins_show_in_the_access_log_for_the_guides_grep(proxy: Nginx) 
     # Share tokens and query strings never reach the log.
     assert "secret-share-token" not in proxy.access_log() and "4242" not in proxy.access_log()
     assert '"GET /s/[token] HTTP/1.1"' in proxy.access_log()
+
+
+SHARE_TOKEN = "share-token-never-logged-0123456789"
+CSRF_TOKEN = "csrf-token-never-logged-abcdef"
+
+
+def test_the_error_log_names_request_problems_without_tokens(tmp_path: Path) -> None:
+    """The API down, rate limiting and an oversized body are in the site's error log, with
+    the client, the masked path and what happened; never a share token or a CSRF token."""
+    nginx = Nginx(
+        tmp_path / "nginx",
+        binary=require_tool("nginx"),
+        upstream=f"127.0.0.1:{free_port()}",
+        site_changes={"client_max_body_size 5121m;": "client_max_body_size 1m;"},
+    )
+    nginx.start()
+    try:
+        with client(nginx, source="127.0.0.7") as http:
+            down = http.get(f"/s/{SHARE_TOKEN}/files/abc?csrf={CSRF_TOKEN}")
+            codes = [http.post(f"/s/{SHARE_TOKEN}/code", data={"code": "1"}) for _ in range(12)]
+            too_large = http.post(
+                f"/s/{SHARE_TOKEN}/files?csrf={CSRF_TOKEN}", content=b"x" * (2 << 20)
+            )
+    finally:
+        nginx.stop()
+    assert down.status_code == 503 and too_large.status_code == 413
+    assert 429 in [response.status_code for response in codes]
+    log = nginx.error_log()
+    assert SHARE_TOKEN not in log and CSRF_TOKEN not in log
+    problems = [line for line in log.splitlines() if "[problem] client: 127.0.0.7," in line]
+    assert any(
+        '"GET /s/[token] HTTP/1.1", status: 503, upstream: "127.0.0.1:' in line
+        and '" 502, ' in line
+        for line in problems
+    ), log
+    assert any("status: 429," in line and "rate limit: REJECTED" in line for line in problems)
+    assert any('"POST /s/[token] HTTP/1.1", status: 413,' in line for line in problems)
+
+
+@pytest.mark.fleet
+def test_a_stalled_upload_through_the_site_is_timed_out_and_aborted(
+    tmp_path: Path, api: ApiProcess
+) -> None:
+    """A client that stops sending its body: nginx gives up (408 in its error log), and the
+    API, seeing nginx go, aborts the upload and removes its partial file."""
+    proxy = Nginx(
+        tmp_path / "nginx",
+        binary=require_tool("nginx"),
+        upstream=f"127.0.0.1:{api.port}",
+        site_changes={"client_body_timeout 60s;": "client_body_timeout 1s;"},
+    )
+    proxy.start()
+    token = staff_api_token(api.root / "data" / "data.db")
+    live = share_over_http(api.url, token, files={"a.txt": b"hello"})
+    partial_dir = api.root / "data" / "files" / ".partial"
+    trust = ssl.create_default_context(cafile=str(proxy.certificate))
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", proxy.https_port)) as raw,
+            trust.wrap_socket(raw, server_hostname="127.0.0.1") as upload,
+        ):
+            upload.sendall(
+                f"PUT /api/vaults/{live.vault_id}/files/big.bin HTTP/1.1\r\n"
+                "Host: 127.0.0.1\r\n"
+                f"Authorization: Bearer {token}\r\n"
+                "Content-Type: application/octet-stream\r\n"
+                f"Content-Length: {50 << 20}\r\n\r\n".encode()
+            )
+            upload.sendall(os.urandom(3 << 20))  # then nothing more
+            wait_for(lambda: list(partial_dir.iterdir()), what="the upload's partial file")
+            upload.settimeout(60)
+            while upload.recv(1 << 16):  # nginx closes the connection
+                pass
+        wait_for(lambda: not list(partial_dir.iterdir()), what="the partial file removed")
+    finally:
+        proxy.stop()
+    assert any(
+        '"PUT /api/vaults/' in line and "status: 408," in line
+        for line in proxy.error_log().splitlines()
+    ), proxy.error_log()
 
 
 def test_a_stopped_api_answers_503_with_retry_after(tmp_path: Path) -> None:
@@ -274,7 +370,7 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
             tmp_path / "nginx",
             binary=require_tool("nginx"),
             upstream=f"127.0.0.1:{recorder.port}",
-            site_changes={"client_max_body_size 2g;": "client_max_body_size 1m;"},
+            site_changes={"client_max_body_size 5121m;": "client_max_body_size 1m;"},
         )
         nginx.start()
         try:
@@ -283,6 +379,7 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
         finally:
             nginx.stop()
     assert response.status_code == 413
+    assert response.json()["error"] == "the file is too large"
     assert not recorder.first_bytes.is_set()
 
 
@@ -313,14 +410,14 @@ def test_a_large_file_goes_up_and_down_through_the_site_to_the_files_routes(
 ) -> None:
     """The real routes behind the real site: 300 MiB up (over the API's chunk and nginx's
     buffer sizes many times), stored whole; the same bytes back; nothing spooled to disk
-    (nginx says so at the warn level, which the site's error log is raised to here)."""
+    (nginx says so at the warn level, which the site's error log is opened to here)."""
     logs = tmp_path / "nginx" / "logs"
     proxy = Nginx(
         tmp_path / "nginx",
         binary=require_tool("nginx"),
         upstream=f"127.0.0.1:{api.port}",
         site_changes={
-            f"error_log {logs}/vault03-error.log;": f"error_log {logs}/vault03-error.log warn;"
+            f"error_log {logs}/vault03-error.log crit;": f"error_log {logs}/vault03-error.log warn;"
         },
     )
     proxy.start()
