@@ -84,7 +84,7 @@ def test_unreadable_database_is_named(client: TestClient, api_settings: ApiSetti
 
 def test_metrics_export_health_and_outbox(client: TestClient) -> None:
     client.get("/api/health")
-    text = client.get("/metrics/").text
+    text = client.get("/metrics").text
     assert 'vault03_api_health_check_ok{check="database"} 1.0' in text
     assert "vault03_outbox_depth 0.0" in text
     assert "vault03_outbox_oldest_age_seconds" in text

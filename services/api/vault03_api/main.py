@@ -158,6 +158,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         dependencies=[Depends(authorize)],
         docs_url=None,
         redoc_url=None,
+        # Starlette's slash redirect writes the request's Host into Location: whoever sends
+        # the Host header would choose where the client goes next. Paths are exact instead.
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     install_portal_pages(app)

@@ -103,7 +103,7 @@ class ApiSettings(ServiceSettings):
     phone_default_region: str | None = "FR"
     """Region for mobile numbers written without +country code."""
     max_file_bytes: int = Field(5 << 30, ge=1)
-    """Largest file accepted (413 above)."""
+    """Largest file accepted (413 above); nginx's client_max_body_size is this plus 1 MiB."""
     vault_retention_days: int = Field(30, ge=0)
     """Days a deleted vault or file is kept before its blobs are purged."""
     purge_interval_minutes: int = Field(60, ge=1)

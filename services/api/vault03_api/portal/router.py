@@ -66,13 +66,14 @@ def _same_origin(request: Request, settings: ApiSettings) -> None:
         raise PortalError(403, "This form must be sent from the page itself.")
 
 
-def _size_text(size: int) -> str:
+def size_text(size: int) -> str:
+    """A size for people, in the binary units of the upload limit's settings (5 GiB)."""
     value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} bytes"
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            break
+        value /= 1024
+    return f"{size} bytes" if unit == "bytes" else f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 @router.get("/assets/portal.css", include_in_schema=False)
@@ -165,7 +166,7 @@ async def view(
         {
             "id": stored.id,
             "name": stored.name,
-            "size_text": _size_text(stored.size),
+            "size_text": size_text(stored.size),
             "added": shown_time(stored.created_at),
             "added_iso": stored.created_at.isoformat(),
         }
@@ -183,7 +184,7 @@ async def view(
         can_upload=share.can_upload,
         files=files,
         csrf_token=page.portal.csrf_token,
-        max_size_text=_size_text(settings.max_file_bytes),
+        max_size_text=size_text(settings.max_file_bytes),
         uploaded=uploaded,
     )
 
