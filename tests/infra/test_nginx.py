@@ -195,10 +195,13 @@ CSRF_TOKEN = "csrf-token-never-logged-abcdef"
 def test_the_error_log_names_request_problems_without_tokens(tmp_path: Path) -> None:
     """The API down, rate limiting and an oversized body are in the site's error log, with
     the client, the masked path and what happened; never a share token or a CSRF token."""
+    # The API is down: its port is held, not listening, so every connection is refused.
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
     nginx = Nginx(
         tmp_path / "nginx",
         binary=require_tool("nginx"),
-        upstream=f"127.0.0.1:{free_port()}",
+        upstream=f"127.0.0.1:{held.getsockname()[1]}",
         site_changes={"client_max_body_size 5121m;": "client_max_body_size 1m;"},
     )
     nginx.start()
@@ -211,6 +214,7 @@ def test_the_error_log_names_request_problems_without_tokens(tmp_path: Path) -> 
             )
     finally:
         nginx.stop()
+        held.close()
     assert down.status_code == 503 and too_large.status_code == 413
     assert 429 in [response.status_code for response in codes]
     log = nginx.error_log()
