@@ -13,7 +13,7 @@ SNIPPET = """\
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from vault03_api.auth.runner import run_read, run_write
+from vault03_api.transactions import run_read, run_write
 
 
 def count(session: Session, *, vault_id: int) -> int:

@@ -12,11 +12,11 @@ from sqlmodel import Session
 
 from vault03_api.audit.context import AuditContext, acting
 from vault03_api.audit.recorder import install_audit_hooks
-from vault03_api.auth.runner import write_now
 from vault03_api.db import create_db_engine
 from vault03_api.errors import AppError
 from vault03_api.migrations import upgrade_database
 from vault03_api.settings import ApiSettings
+from vault03_api.transactions import write_now
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -22,13 +22,13 @@ from vault03_api.auth.client import client_ip
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role, Stage
 from vault03_api.auth.principal import Principal
-from vault03_api.auth.runner import run_read, run_write
 from vault03_api.auth.sessions import record_activity, resolve_api_token, resolve_session
 from vault03_api.db import WritersBusy
 from vault03_api.deps import StateDep
 from vault03_api.http_policy import foreign_origin
 from vault03_api.settings import ApiSettings
 from vault03_api.state import ActiveWindow
+from vault03_api.transactions import run_read, run_write
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,6 @@ from vault03_api.auth.exceptions import (
 )
 from vault03_api.auth.models import Role, Stage, User
 from vault03_api.auth.principal import Principal
-from vault03_api.auth.runner import run_cursor_read, run_write
 from vault03_api.auth.schemas import (
     CodeIn,
     EnrolledOut,
@@ -52,6 +51,7 @@ from vault03_api.errors import NotFound, error_responses
 from vault03_api.http_policy import clear_session_cookie, set_session_cookie
 from vault03_api.settings import ApiSettings
 from vault03_api.state import AppState
+from vault03_api.transactions import run_cursor_read, run_write
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

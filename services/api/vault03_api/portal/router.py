@@ -14,7 +14,6 @@ from starlette.responses import RedirectResponse, Response
 from vault03_api import clock
 from vault03_api.audit.context import current
 from vault03_api.auth.access import public
-from vault03_api.auth.runner import run_read, run_write
 from vault03_api.deps import StateDep
 from vault03_api.errors import AppError
 from vault03_api.http_policy import clear_session_cookie, foreign_origin, set_session_cookie
@@ -31,6 +30,7 @@ from vault03_api.shares.messages import shown_time
 from vault03_api.shares.service import downloads_left
 from vault03_api.state import AppState
 from vault03_api.tokens import new_token
+from vault03_api.transactions import run_read, run_write
 from vault03_api.vaults.multipart import MultipartFile
 from vault03_api.vaults.service import sanitise_filename
 from vault03_api.vaults.transfer import download_response, receive_file, send_file

@@ -14,7 +14,6 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
-from vault03_api.auth.runner import run_write
 from vault03_api.bounds import MAX_INTEGER, RowId
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
@@ -32,6 +31,7 @@ from vault03_api.shares.schemas import (
     ShareOut,
     TimelineEntry,
 )
+from vault03_api.transactions import run_write
 from vault03_api.vaults.exceptions import VaultNotFound
 
 router = APIRouter(prefix="/api", tags=["shares"])

@@ -25,11 +25,11 @@ from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
 from vault03_api import clock
-from vault03_api.auth.runner import run_read, run_write
 from vault03_api.blobs.crypto import IntegrityError, new_data_key
 from vault03_api.blobs.storage import BlobStore, BodyTooLarge, open_range, seal_stream
 from vault03_api.errors import disk_full_cause
 from vault03_api.keyring import KeyRing
+from vault03_api.transactions import run_read, run_write
 from vault03_api.vaults import service
 from vault03_api.vaults.exceptions import (
     DownloadNotAudited,
