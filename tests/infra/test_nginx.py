@@ -20,7 +20,7 @@ import uvicorn
 
 from tests.support import NatsServer, free_port, port_open, wait_for
 from tests.support.api_process import ApiProcess
-from tests.support.live_shares import share_over_http, staff_api_token
+from tests.support.live_shares import share_over_http, staff_api_token, stalling_upload
 from tests.support.nginx import NGINX_DIR, Nginx
 from tests.support.tools import require_tool
 from vault03_api.portal.router import size_text
@@ -251,14 +251,7 @@ def test_a_stalled_upload_through_the_site_is_timed_out_and_aborted(
             socket.create_connection(("127.0.0.1", proxy.https_port)) as raw,
             trust.wrap_socket(raw, server_hostname="127.0.0.1") as upload,
         ):
-            upload.sendall(
-                f"PUT /api/vaults/{live.vault_id}/files/big.bin HTTP/1.1\r\n"
-                "Host: 127.0.0.1\r\n"
-                f"Authorization: Bearer {token}\r\n"
-                "Content-Type: application/octet-stream\r\n"
-                f"Content-Length: {50 << 20}\r\n\r\n".encode()
-            )
-            upload.sendall(os.urandom(3 << 20))  # then nothing more
+            upload.sendall(stalling_upload(vault_id=live.vault_id, token=token))
             wait_for(lambda: list(partial_dir.iterdir()), what="the upload's partial file")
             upload.settimeout(60)
             while upload.recv(1 << 16):  # nginx closes the connection

@@ -3,6 +3,7 @@ a customer, a vault with a file and a share made over HTTP, as staff would."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,3 +83,15 @@ def enter_code_over_http(client: httpx.Client, path: str, code: str) -> httpx.Re
     form = re.search(r'name="form_token" value="([^"]+)"', page.text)
     assert form is not None, page.text
     return client.post(f"{path}/code", data={"code": code, "form_token": form.group(1)})
+
+
+def stalling_upload(*, vault_id: int, token: str) -> bytes:
+    """The start of a raw upload that announces 50 MiB and brings 3: a client that stalls."""
+    head = (
+        f"PUT /api/vaults/{vault_id}/files/big.bin HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        "Content-Type: application/octet-stream\r\n"
+        f"Content-Length: {50 << 20}\r\n\r\n"
+    )
+    return head.encode() + os.urandom(3 << 20)

@@ -14,7 +14,12 @@ import pytest
 
 from tests.support import NatsServer, wait_for
 from tests.support.api_process import ApiProcess
-from tests.support.live_shares import LiveShare, share_over_http, staff_api_token
+from tests.support.live_shares import (
+    LiveShare,
+    share_over_http,
+    staff_api_token,
+    stalling_upload,
+)
 
 DEADLINE_SECONDS = "2"
 # How long a test waits for the server to close a connection before calling it kept forever.
@@ -96,14 +101,7 @@ def test_a_stalled_upload_is_aborted_and_its_partial_file_released(api: ApiProce
     token, live = staff_vault(api, {"a.txt": b"hello"})
     partial_dir = api.root / "data" / "files" / ".partial"
     upload = connect(api)
-    upload.sendall(
-        f"PUT /api/vaults/{live.vault_id}/files/big.bin HTTP/1.1\r\n"
-        "Host: 127.0.0.1\r\n"
-        f"Authorization: Bearer {token}\r\n"
-        "Content-Type: application/octet-stream\r\n"
-        f"Content-Length: {50 << 20}\r\n\r\n".encode()
-    )
-    upload.sendall(os.urandom(3 << 20))  # then nothing more
+    upload.sendall(stalling_upload(vault_id=live.vault_id, token=token))
     wait_for(lambda: open_files(api, partial_dir), what="the upload's partial file open")
     assert closed_by_server(upload)
     wait_for(
