@@ -122,3 +122,35 @@ def csrf_of(page: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', page)
     assert match is not None, page
     return match.group(1)
+
+
+@dataclass
+class Uploading:
+    """A recipient signed in to an upload share of a new, empty vault."""
+
+    headers: dict[str, str]
+    vault_id: int
+    shared: Shared
+    browser: TestClient
+    csrf: str
+
+    def send(self, name: str, data: bytes, content_type: str = "application/pdf") -> Any:
+        """Post the page's form with one file, as the browser would (no redirect followed)."""
+        return self.browser.post(
+            f"{self.shared.path}/files?csrf={self.csrf}",
+            files={"file": (name, data, content_type)},
+            follow_redirects=False,
+        )
+
+
+def signed_in_to_upload(harness: Harness, **fields: Any) -> Uploading:
+    """Staff share an empty vault for uploads (`fields` go to the share); the recipient
+    enters the code and opens the page."""
+    headers = staff(harness)
+    vault_id, _ = vault_with_files(harness, headers, {})
+    shared = create_share(
+        harness, headers, vault_id, **{"permissions": ["download", "upload"], **fields}
+    )
+    browser = harness.new_client()
+    assert enter_code(browser, shared).status_code == 303
+    return Uploading(headers, vault_id, shared, browser, csrf_of(browser.get(shared.path).text))

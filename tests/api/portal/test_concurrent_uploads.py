@@ -32,15 +32,24 @@ def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
     process.stop()
 
 
-def access_code(database: Path) -> str:
+def sent(database: Path, kind: str, pattern: str) -> str:
+    """What `pattern` finds in the last message of `kind` the API queued."""
     with sqlite3.connect(database) as connection:
         (payload,) = connection.execute(
-            "SELECT payload FROM deliveries WHERE kind = 'access_code' "
-            "ORDER BY created_at DESC LIMIT 1"
+            "SELECT payload FROM deliveries WHERE kind = ? ORDER BY created_at DESC LIMIT 1",
+            (kind,),
         ).fetchone()
-    match = re.search(r"(\d{4} \d{4})", payload)
+    match = re.search(pattern, payload)
     assert match is not None
-    return match.group(1)
+    return match.group(0)
+
+
+def access_code(database: Path) -> str:
+    return sent(database, "access_code", r"\d{4} \d{4}")
+
+
+def link_path(database: Path) -> str:
+    return sent(database, "share_link", r"/s/[A-Za-z0-9_-]{43}")
 
 
 def portal_client(api: ApiProcess, path: str, code: str) -> tuple[httpx.Client, str]:
@@ -89,7 +98,7 @@ def test_six_parallel_uploads_of_one_name_are_all_kept(api: ApiProcess) -> None:
     database = api.root / "data" / "data.db"
     token = staff_api_token(database)
     live = share_over_http(api.url, token, files={}, permissions=["upload"])
-    path = _link(database)
+    path = link_path(database)
     clients = [portal_client(api, path, access_code(database)) for _ in range(6)]
     documents = [os.urandom(4 * PIECE) for _ in clients]
     started = threading.Barrier(len(clients))
@@ -125,7 +134,7 @@ def test_a_recipient_and_staff_sending_one_name_together_keep_both(api: ApiProce
     database = api.root / "data" / "data.db"
     token = staff_api_token(database)
     live = share_over_http(api.url, token, files={}, permissions=["download", "upload"])
-    path = _link(database)
+    path = link_path(database)
     client, csrf = portal_client(api, path, access_code(database))
     staff_copy, recipient_copy = os.urandom(4 * PIECE), os.urandom(4 * PIECE)
     started = threading.Barrier(2)
@@ -162,14 +171,3 @@ def test_a_recipient_and_staff_sending_one_name_together_keep_both(api: ApiProce
     assert by_content[staff_copy]["uploaded_by"] is not None
     assert {str(f["name"]) for f in files} == {"contract.pdf", "contract (2).pdf"}
     client.close()
-
-
-def _link(database: Path) -> str:
-    with sqlite3.connect(database) as connection:
-        (payload,) = connection.execute(
-            "SELECT payload FROM deliveries WHERE kind = 'share_link' "
-            "ORDER BY created_at DESC LIMIT 1"
-        ).fetchone()
-    match = re.search(r"/s/[A-Za-z0-9_-]{43}", payload)
-    assert match is not None
-    return match.group(0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.identity import Harness
-from tests.support.shares import create_share, csrf_of, enter_code, staff, vault_with_files
+from tests.support.shares import signed_in_to_upload, staff, vault_with_files
 from vault03_api.vaults.service import media_type
 
 HUGE = "application/pdf; x=" + "a" * 3_900  # the 3,919-byte part header nginx refused
@@ -30,21 +30,11 @@ def test_only_a_bounded_media_type_is_kept(declared: str | None, name: str, stor
 
 
 def test_a_recipients_huge_part_content_type_is_not_stored_or_sent(harness: Harness) -> None:
-    headers = staff(harness)
-    vault_id, _ = vault_with_files(harness, headers, {})
-    shared = create_share(harness, headers, vault_id, permissions=["download", "upload"])
-    browser = harness.new_client()
-    assert enter_code(browser, shared).status_code == 303
-    csrf = csrf_of(browser.get(shared.path).text)
-    sent = browser.post(
-        f"{shared.path}/files?csrf={csrf}",
-        files={"file": ("scan.pdf", b"%PDF-1.4 scan", "x/" + "z" * 3_917)},
-        follow_redirects=False,
-    )
-    assert sent.status_code == 303
-    (listed,) = harness.client.get(f"/api/vaults/{vault_id}/files", headers=headers).json()
+    up = signed_in_to_upload(harness)
+    assert up.send("scan.pdf", b"%PDF-1.4 scan", "x/" + "z" * 3_917).status_code == 303
+    (listed,) = harness.client.get(f"/api/vaults/{up.vault_id}/files", headers=up.headers).json()
     assert listed["content_type"] == "application/pdf"
-    got = browser.get(f"{shared.path}/files/{listed['id']}")
+    got = up.browser.get(f"{up.shared.path}/files/{listed['id']}")
     assert got.status_code == 200 and got.content == b"%PDF-1.4 scan"
     assert got.headers["content-type"] == "application/pdf"
 

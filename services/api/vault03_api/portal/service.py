@@ -402,21 +402,10 @@ def begin_download(
         wanted = parse_range(range_header, stored.size)
     except RangeNotSatisfiable:
         return refuse("bad_range", 416, "The requested part of the file does not exist.", stored)
-    assert share.id is not None
     length = stored.size if wanted is None else wanted.stop - wanted.start
-    grant = session.get(ShareDownload, (share.id, stored.id)) or ShareDownload(
-        share_id=share.id, file_id=stored.id
-    )
-    counted = grant.granted_bytes == 0 or grant.used_bytes + length > grant.granted_bytes
-    if counted:
-        if downloads_left(share) == 0:
-            return refuse(
-                "limit_reached", 403, "The download limit of this share is reached.", stored
-            )
-        share.download_count += 1
-        grant.granted_bytes += stored.size
-    grant.used_bytes += length
-    session.add(grant)
+    counted = _charge(session, share=share, stored=stored, length=length)
+    if counted is None:
+        return refuse("limit_reached", 403, "The download limit of this share is reached.", stored)
     outcome = "ok" if wanted is None else f"ok_range_{wanted.start}-{wanted.stop - 1}"
     log_access(
         session,
@@ -438,6 +427,25 @@ def begin_download(
             ),
         )
     return stored
+
+
+def _charge(session: Session, *, share: Share, stored: StoredFile, length: int) -> bool | None:
+    """Charge `length` bytes of `stored` to the share: True when that counted a new download
+    (granting the file's size again), False when it fit in what was granted, None when the
+    download limit refuses it."""
+    assert share.id is not None
+    grant = session.get(ShareDownload, (share.id, stored.id)) or ShareDownload(
+        share_id=share.id, file_id=stored.id
+    )
+    counted = grant.granted_bytes == 0 or grant.used_bytes + length > grant.granted_bytes
+    if counted:
+        if downloads_left(share) == 0:
+            return None
+        share.download_count += 1
+        grant.granted_bytes += stored.size
+    grant.used_bytes += length
+    session.add(grant)
+    return counted
 
 
 def uploads_received(session: Session, *, share_id: int) -> int:
