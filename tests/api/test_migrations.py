@@ -85,3 +85,44 @@ def test_stored_media_types_are_cut_to_a_bounded_essence(tmp_path: Path) -> None
         ("b", "text/plain"),
         ("c", "application/octet-stream"),
     ]
+
+
+def test_stored_file_names_lose_their_invisible_characters(tmp_path: Path) -> None:
+    from alembic import command
+
+    from vault03_api.migrations import alembic_config
+
+    engine = create_db_engine(tmp_path / "data.db")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+        connection.exec_driver_sql(
+            "INSERT INTO customers (name, email, preferred_channel, created_at, updated_at) "
+            "VALUES ('A', 'a@example.org', 'email', '2026-01-01', '2026-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO vaults (customer_id, name, created_at, updated_at) "
+            "VALUES (1, 'v', '2026-01-01', '2026-01-01')"
+        )
+        for file_id, name, deleted_at in [
+            ("a", "invoice\u202efdp.exe", None),
+            ("b", "invoice_fdp.exe", None),  # the cleaned name is taken
+            ("c", "plain.pdf", None),
+            ("d", "old\u202e.txt", "2026-01-02"),
+        ]:
+            connection.exec_driver_sql(
+                "INSERT INTO files (id, vault_id, name, content_type, size, key_version,"
+                " wrapped_key, created_at, deleted_at)"
+                " VALUES (?, 1, ?, 'application/pdf', 0, 1, x'00', ?, ?)",
+                (file_id, name, f"2026-01-01T00:00:0{file_id == 'a'}", deleted_at),
+            )
+    upgrade_database(engine, database=tmp_path / "data.db", backup_dir=tmp_path / "backup")
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT id, name FROM files ORDER BY id").all()
+    assert [tuple(row) for row in rows] == [
+        ("a", "invoice_fdp (2).exe"),
+        ("b", "invoice_fdp.exe"),
+        ("c", "plain.pdf"),
+        ("d", "old_.txt"),
+    ]
