@@ -12,6 +12,10 @@ import httpx
 import nats
 import pytest
 from nats.js import JetStreamContext
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
 from tests.support import NatsServer, free_port
 from vault03_common.events import (
@@ -245,3 +249,22 @@ def test_retry_delay_grows_and_honours_retry_after() -> None:
     assert 2 <= retry_delay(5, base=2, cap=600) <= 32
     assert retry_delay(8, base=2, cap=60) <= 60
     assert retry_delay(1, base=2, cap=600, retry_after=45) >= 45
+
+
+def test_the_workers_http_errors_are_json() -> None:
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    worker = Worker(
+        channel=Channel.SMS,
+        handler=ScriptedHandler(),
+        settings=WorkerSettings(nats_url="nats://127.0.0.1:1", http_port=free_port()),
+        routes=[Route("/broken", broken)],
+    )
+    with TestClient(worker.http_app(), raise_server_exceptions=False) as client:
+        missing, failing = client.get("/nothing"), client.get("/broken")
+    assert (missing.status_code, missing.json()) == (404, {"error": "Not Found", "detail": None})
+    assert (failing.status_code, failing.json()) == (
+        500,
+        {"error": "internal error", "detail": None},
+    )

@@ -18,6 +18,7 @@ from nats.aio.msg import Msg
 from prometheus_client import Counter, Gauge, Histogram, make_asgi_app
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -189,7 +190,8 @@ class Worker:
                 Route("/healthz", self.healthz),
                 Mount("/metrics", app=make_asgi_app()),
                 *self.routes,
-            ]
+            ],
+            exception_handlers={HTTPException: _http_error, Exception: _server_error},
         )
 
     async def healthz(self, request: Request) -> JSONResponse:
@@ -373,3 +375,15 @@ class Worker:
 def run_worker(worker: Worker) -> None:
     """Entry point of a worker process."""
     asyncio.run(worker.run())
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse(
+        {"error": str(exc.detail), "detail": None}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette raises the error on after this response, so the server logs it in full.
+    return JSONResponse({"error": "internal error", "detail": None}, status_code=500)
