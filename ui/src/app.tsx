@@ -7,6 +7,7 @@ import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from
 import { Page } from "./components";
 import { CustomerDetail, CustomerList, NewCustomer } from "./pages/customers";
 import { Users } from "./pages/users";
+import { VaultPage } from "./pages/vaults";
 import { t } from "./messages";
 import { currentPlace, navigate, parseRoute, safeNext, signInRoute, useRoute } from "./router";
 
@@ -138,9 +139,14 @@ export function App(): JSX.Element {
     ...(session.user.role === "admin" ? { "/users": () => <Users /> } : {}),
   };
   const customer = /^\/customers\/(\d+)$/.exec(route.path);
+  const vault = /^\/vaults\/(\d+)$/.exec(route.path);
   const page =
     pages[route.path] ??
-    (customer ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} /> : () => <NotFound />);
+    (customer
+      ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} />
+      : vault
+        ? () => <VaultPage id={Number(vault[1])} me={session.user.id} canEdit={canEdit} />
+        : () => <NotFound />);
   return (
     <Layout session={session} onSignOut={signOut}>
       {page()}

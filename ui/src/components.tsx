@@ -7,6 +7,8 @@ import { fieldError } from "./api/errors";
 
 interface FieldProps {
   name: string;
+  /** Unique on the page when two forms have a field of the same name. */
+  id?: string;
   label: string;
   value: string;
   onInput: (value: string) => void;
@@ -19,7 +21,7 @@ interface FieldProps {
 }
 
 export function Field(props: FieldProps): JSX.Element {
-  const id = `field-${props.name}`;
+  const id = props.id ?? `field-${props.name}`;
   const error = fieldError(props.problem ?? null, props.name);
   const described = [props.hint ? `${id}-hint` : "", error ? `${id}-error` : ""]
     .filter(Boolean)

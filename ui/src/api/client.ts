@@ -18,6 +18,11 @@ export function rememberSession(session: Session | null): void {
   csrfToken = session?.csrf_token ?? "";
 }
 
+/** The CSRF token of the current session, for requests made outside this client (uploads). */
+export function csrf(): string {
+  return csrfToken;
+}
+
 /** Called when the API answers 401 to a signed-in request: the session has ended. */
 export function whenSignedOut(callback: () => void): void {
   onSignedOut = callback;

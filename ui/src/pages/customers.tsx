@@ -10,6 +10,7 @@ import { Field, Notice, Page, ProblemAlert, Submit } from "../components";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
 import { navigate } from "../router";
+import { CustomerVaults } from "./vaults";
 
 type Customer = Schemas["CustomerOut"];
 type Channel = Schemas["CodeChannel"];
@@ -298,6 +299,7 @@ export function CustomerDetail(props: { id: number; query: URLSearchParams; canE
           )}
         </section>
       )}
+      {loaded.data && <CustomerVaults customerId={id} canEdit={props.canEdit} />}
     </Page>
   );
 }
