@@ -95,7 +95,11 @@ class NatsLink:
     async def close(self) -> None:
         """Stop connecting; flush what was published and close."""
         if self._task is not None:
-            self._task.cancel()
+            # nats-py retries a first connection inside asyncio.wait_for, which on Python 3.11
+            # can swallow a cancellation that races with a result: ask until the task is done.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1)
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None and not self._nc.is_closed:
