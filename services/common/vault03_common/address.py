@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class AddressColumns(Protocol):
+    """Anything that keeps an address as columns (a customer, a share, a share's recipient)."""
+
+    @property
+    def address_line1(self) -> str | None: ...
+    @property
+    def address_line2(self) -> str | None: ...
+    @property
+    def postal_code(self) -> str | None: ...
+    @property
+    def city(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
 
 
 class PostalAddress(BaseModel):
@@ -29,3 +46,17 @@ class PostalAddress(BaseModel):
     def label(self) -> str:
         """A short form for lists and logs (name and city)."""
         return f"{self.name}, {self.city}"
+
+    @classmethod
+    def of(cls, row: AddressColumns, *, name: str) -> PostalAddress | None:
+        """The address a row keeps, when a letter can go there (line 1, postal code, city)."""
+        if not (row.address_line1 and row.postal_code and row.city):
+            return None
+        return cls(
+            name=name,
+            line1=row.address_line1,
+            line2=row.address_line2,
+            postal_code=row.postal_code,
+            city=row.city,
+            country=row.country or "FR",
+        )

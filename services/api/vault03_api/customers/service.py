@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.customers.models import CodeChannel, Customer
+from vault03_common.address import PostalAddress
 
 
 def normalise_mobile(raw: str, *, region: str | None) -> str:
@@ -29,9 +30,7 @@ def _check_channel(customer: Customer) -> None:
     channel = CodeChannel(customer.preferred_channel)
     if channel is CodeChannel.SMS and not customer.mobile:
         raise InvalidCustomer("codes by SMS need a mobile number")
-    if channel is CodeChannel.POSTAL and not (
-        customer.address_line1 and customer.postal_code and customer.city
-    ):
+    if channel is CodeChannel.POSTAL and PostalAddress.of(customer, name=customer.name) is None:
         raise InvalidCustomer("codes by post need address_line1, postal_code and city")
 
 

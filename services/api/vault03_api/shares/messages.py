@@ -67,15 +67,8 @@ def code_message(share: Share, *, vault: Vault, code: str) -> Outgoing:
             assert share.recipient_mobile is not None
             return message.sms(to=share.recipient_mobile)
         case CodeChannel.POSTAL:
-            assert share.address_line1 and share.postal_code and share.city
-            address = PostalAddress(
-                name=share.recipient_name,
-                line1=share.address_line1,
-                line2=share.address_line2,
-                postal_code=share.postal_code,
-                city=share.city,
-                country=share.country or "FR",
-            )
+            address = PostalAddress.of(share, name=share.recipient_name)
+            assert address is not None
             return message.letter(address=address)
         case CodeChannel.EMAIL:
             return message.email(to=share.recipient_email, to_name=share.recipient_name)

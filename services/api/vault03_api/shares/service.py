@@ -36,6 +36,7 @@ from vault03_api.shares.schemas import RecipientIn
 from vault03_api.tokens import token_hash
 from vault03_api.vaults.models import Vault
 from vault03_api.vaults.service import get_vault
+from vault03_common.address import PostalAddress
 
 # --- state -------------------------------------------------------------------------------
 
@@ -112,7 +113,7 @@ class Recipient:
 
     @property
     def has_address(self) -> bool:
-        return bool(self.address_line1 and self.postal_code and self.city)
+        return PostalAddress.of(self, name=self.name) is not None
 
 
 def _from_customer(customer: Customer) -> Recipient:
