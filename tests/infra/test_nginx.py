@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -23,6 +24,7 @@ from tests.support.api_process import ApiProcess
 from tests.support.live_shares import share_over_http, staff_api_token, stalling_upload
 from tests.support.nginx import NGINX_DIR, Nginx
 from tests.support.tools import require_tool
+from vault03_api.main import KEEP_ALIVE_SECONDS
 from vault03_api.portal.router import size_text
 from vault03_api.settings import ApiSettings
 from vault03_api.vaults.multipart import FORM_OVERHEAD
@@ -186,6 +188,14 @@ def test_failed_logins_show_in_the_access_log_for_the_guides_grep(proxy: Nginx) 
     # Share tokens and query strings never reach the log.
     assert "secret-share-token" not in proxy.access_log() and "4242" not in proxy.access_log()
     assert '"GET /s/[token] HTTP/1.1"' in proxy.access_log()
+
+
+def test_nginx_lets_go_of_idle_api_connections_before_the_api_does() -> None:
+    # Otherwise nginx may send a request (an upload: never retried) on a connection the API
+    # is closing, and the client gets a 503.
+    upstream = SITE.read_text().split("upstream vault03_api {", 1)[1].split("}", 1)[0]
+    (timeout,) = re.findall(r"^\s*keepalive_timeout (\d+)s;", upstream, re.MULTILINE)
+    assert int(timeout) < KEEP_ALIVE_SECONDS
 
 
 SHARE_TOKEN = "share-token-never-logged-0123456789"

@@ -195,6 +195,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 # them may take it, and the loop waits until that thread lets go or the switch interval ends.
 # A shorter interval gives the loop its turn sooner (figures: bench/README.md, login.py).
 GIL_SWITCH_INTERVAL_SECONDS = 0.0002
+# How long an idle kept-alive connection stays open (nginx's upstream keepalive_timeout is less).
+KEEP_ALIVE_SECONDS = 5
 
 
 def main() -> None:
@@ -217,6 +219,7 @@ def main() -> None:
         # One list for uvicorn's client address (access log) and for the audit's: nginx's.
         forwarded_allow_ips=settings.trusted_proxies or None,
         timeout_graceful_shutdown=20,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         http=bounded_http_protocol(
             header_seconds=settings.client_header_timeout_seconds,
             body_seconds=settings.client_body_timeout_seconds,
