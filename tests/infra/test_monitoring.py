@@ -175,6 +175,7 @@ def metric_names(expr: str) -> set[str]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """Every metric name the fleet's code exports: a real API's /metrics, the worker runtime."""
+    import vault03_common.providers  # registers the provider-call metrics
     import vault03_common.runtime  # noqa: F401  (registers the worker metrics)
 
     root = tmp_path_factory.mktemp("metrics")
@@ -184,6 +185,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     try:
         api.start()
         httpx.get(f"{api.url}/api/health", timeout=10)
+        # Health probes are not counted: one counted request makes the request metrics appear.
+        httpx.get(f"{api.url}/api/auth/me", timeout=10)
         text = httpx.get(f"{api.url}/metrics", timeout=10).text
     finally:
         api.stop()
