@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 import click
 from sqlmodel import Session
@@ -82,18 +83,27 @@ def _by_email(session: Session, /, *, email: str, action: Callable[[Session, int
     return action(session, user.id)
 
 
-@users.command("disable")
-@click.argument("email")
-def disable(email: str) -> None:
-    """Disable an account; its sessions and tokens stop working at once."""
+class _UserChange(Protocol):
+    def __call__(self, session: Session, *, user_id: int, now: datetime) -> object: ...
+
+
+def _change_user(email: str, change: _UserChange) -> None:
+    """Run `change` on the user with `email`, now, in one audited transaction."""
     engine = open_database(ApiSettings())
     now = clock.utcnow()
     run_command(
         engine,
         _by_email,
         email=email,
-        action=lambda session, user_id: service.disable_user(session, user_id=user_id, now=now),
+        action=lambda session, user_id: change(session, user_id=user_id, now=now),
     )
+
+
+@users.command("disable")
+@click.argument("email")
+def disable(email: str) -> None:
+    """Disable an account; its sessions and tokens stop working at once."""
+    _change_user(email, service.disable_user)
     click.echo(f"{email} disabled")
 
 
@@ -101,14 +111,7 @@ def disable(email: str) -> None:
 @click.argument("email")
 def enable(email: str) -> None:
     """Enable a disabled account again."""
-    engine = open_database(ApiSettings())
-    now = clock.utcnow()
-    run_command(
-        engine,
-        _by_email,
-        email=email,
-        action=lambda session, user_id: service.enable_user(session, user_id=user_id, now=now),
-    )
+    _change_user(email, service.enable_user)
     click.echo(f"{email} enabled")
 
 
@@ -116,14 +119,7 @@ def enable(email: str) -> None:
 @click.argument("email")
 def reset_2fa(email: str) -> None:
     """Turn off a user's TOTP; they enrol again at their next login."""
-    engine = open_database(ApiSettings())
-    now = clock.utcnow()
-    run_command(
-        engine,
-        _by_email,
-        email=email,
-        action=lambda session, user_id: service.reset_two_factor(session, user_id=user_id, now=now),
-    )
+    _change_user(email, service.reset_two_factor)
     click.echo(f"two-factor authentication reset for {email}")
 
 
