@@ -23,7 +23,7 @@ from vault03_api.auth.router import router as auth_router
 from vault03_api.blobs.storage import BlobStore
 from vault03_api.console import install_console
 from vault03_api.customers.router import router as customers_router
-from vault03_api.db import create_db_engine, session_scope
+from vault03_api.db import create_db_engine
 from vault03_api.deliveries.relay import OutboxRelay
 from vault03_api.deliveries.status import StatusConsumer
 from vault03_api.errors import install_error_handlers
@@ -50,6 +50,7 @@ from vault03_api.portal.router import router as portal_router
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.router import router as shares_router
 from vault03_api.state import AppState
+from vault03_api.transactions import run_write
 from vault03_api.users.router import router as users_router
 from vault03_api.vaults.maintenance import sweep_orphans
 from vault03_api.vaults.router import router as vaults_router
@@ -60,11 +61,10 @@ from vault03_common.nats_link import NatsLink
 log = logging.getLogger(__name__)
 
 
-def _check_keys(engine: Engine, settings: ApiSettings) -> None:
+async def _check_keys(engine: Engine, settings: ApiSettings) -> None:
     """Refuse to start without the master keys that the stored data needs."""
     try:
-        with session_scope(engine) as session:
-            check_keys(session, keys_dir=settings.keys_dir)
+        await run_write(engine, check_keys, keys_dir=settings.keys_dir)
     except KeyRingError as error:
         log.critical("cannot start: %s", error)
         raise
@@ -86,7 +86,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             database=settings.database_path,
             backup_dir=settings.backup_dir,
         )
-        await asyncio.to_thread(_check_keys, engine, settings)
+        await _check_keys(engine, settings)
         blobs = BlobStore(settings.files_dir)
         blobs.prepare()
         await asyncio.to_thread(sweep_orphans, engine, blobs)

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from vault03_api.db import read_only_session, session_scope
 from vault03_api.deliveries.service import (
     OUTBOX_DIRTY,
     delivery_event,
     mark_published,
     queued_deliveries,
 )
+from vault03_api.transactions import run_read, run_write
 from vault03_common.events import DeliveryRequested
 from vault03_common.jetstream import cancel_requested, delivery_subject
 from vault03_common.nats_link import NatsLink
@@ -78,7 +78,8 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish one batch of queued deliveries; returns how many JetStream acknowledged."""
-        events = await asyncio.to_thread(self._load_batch)
+        # A snapshot read: it need not queue behind the writers.
+        events = await run_read(self.engine, _queued_events, limit=self.batch_size)
         if not events:
             return 0
         outcomes = await asyncio.gather(
@@ -91,15 +92,10 @@ class OutboxRelay:
         ]
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         if acknowledged:
-            await asyncio.to_thread(self._mark_published, acknowledged)
+            await run_write(self.engine, _mark_all_published, delivery_ids=acknowledged)
         if failures:
             raise failures[0]
         return len(acknowledged)
-
-    def _load_batch(self) -> list[DeliveryRequested]:
-        # A plain read: it need not queue behind the writers for the write lock.
-        with read_only_session(self.engine) as session:
-            return [delivery_event(d) for d in queued_deliveries(session, limit=self.batch_size)]
 
     async def _publish(self, event: DeliveryRequested) -> None:
         await self.link.js.publish(
@@ -109,7 +105,11 @@ class OutboxRelay:
             headers={"Nats-Msg-Id": event.delivery_id},
         )
 
-    def _mark_published(self, delivery_ids: Sequence[str]) -> None:
-        with session_scope(self.engine) as session:
-            for delivery_id in delivery_ids:
-                mark_published(session, delivery_id=delivery_id)
+
+def _queued_events(session: Session, *, limit: int) -> list[DeliveryRequested]:
+    return [delivery_event(d) for d in queued_deliveries(session, limit=limit)]
+
+
+def _mark_all_published(session: Session, *, delivery_ids: Sequence[str]) -> None:
+    for delivery_id in delivery_ids:
+        mark_published(session, delivery_id=delivery_id)

@@ -8,9 +8,10 @@ import logging
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from vault03_api.db import session_scope
 from vault03_api.deliveries.service import record_status
+from vault03_api.transactions import run_write
 from vault03_common.events import DeliveryStatusReported
 from vault03_common.jetstream import (
     STATUS_CONSUMER_SPEC,
@@ -58,11 +59,16 @@ class StatusConsumer:
                 log.error("malformed status report dropped", extra={"subject": message.subject})
                 await message.term()
         if reports:
-            await asyncio.to_thread(self._record, reports)
+            try:
+                await run_write(self.engine, _record_all, reports=reports)
+            except Exception as exc:
+                # Not acknowledged: JetStream delivers them again after its ack wait.
+                log.warning("status reports not recorded yet", extra={"error": repr(exc)})
+                return
         for message in valid:
             await message.ack()
 
-    def _record(self, reports: list[DeliveryStatusReported]) -> None:
-        with session_scope(self.engine) as session:
-            for report in reports:
-                record_status(session, report=report)
+
+def _record_all(session: Session, *, reports: list[DeliveryStatusReported]) -> None:
+    for report in reports:
+        record_status(session, report=report)
