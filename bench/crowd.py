@@ -156,6 +156,7 @@ class Results:
     health: list[float] = field(default_factory=list)
     uploads: list[tuple[str, str, int]] = field(default_factory=list)  # (file id, tag, size)
     seconds: float = 0.0
+    rss_mib: list[float] = field(default_factory=list)  # after the warm-up, at the end
 
     @property
     def operations(self) -> int:
@@ -296,7 +297,10 @@ def probe_health(port: int, delay: float, seconds: float, out: Connection) -> No
     out.send((samples, errors))
 
 
-async def crowd(target: Target, staff: list[Staff], mix: dict[str, int]) -> Results:
+async def crowd(
+    target: Target, staff: list[Staff], mix: dict[str, int], *, pid: int | None = None
+) -> Results:
+    """The mix for WARM_UP + SECONDS; the RSS of `pid` after the warm-up and at the end."""
     results = Results()
     clients = [Client(i, person, target, results) for i, person in enumerate(staff)]
     await asyncio.gather(*(client.login() for client in clients))
@@ -308,10 +312,19 @@ async def crowd(target: Target, staff: list[Staff], mix: dict[str, int]) -> Resu
         target=probe_health, args=(target.port, WARM_UP, SECONDS, sender), daemon=True
     )
     prober.start()
+
+    async def sample_rss() -> None:
+        await asyncio.sleep(WARM_UP)
+        if pid is not None:
+            results.rss_mib.append(rss_mib(pid))
+
     await asyncio.gather(
-        *(client.run(mix, counting_from=counting_from, until=until) for client in clients)
+        sample_rss(),
+        *(client.run(mix, counting_from=counting_from, until=until) for client in clients),
     )
     results.seconds = time.perf_counter() - counting_from
+    if pid is not None:
+        results.rss_mib.append(rss_mib(pid))
     results.health, errors = receiver.recv()
     results.connection_errors += errors
     prober.join()
@@ -539,8 +552,7 @@ async def bench(args: argparse.Namespace) -> None:
         )
         wait_http(f"http://127.0.0.1:{bare_port}/api/health")
         rss_before = rss_mib(api.pid)
-        on_api = await crowd(target, staff, mix)
-        rss_after = rss_mib(api.pid)
+        on_api = await crowd(target, staff, mix, pid=api.pid)
         on_bare = await crowd(
             Target(bare_port, target.read_vault, target.upload_vault, target.files), staff, mix
         )
@@ -562,7 +574,11 @@ async def bench(args: argparse.Namespace) -> None:
         f"all {p99(every) * 1000:.0f} ms (target < 2000); "
         f"health p99 {p99(on_api.health) * 1000:.1f} ms (target < 100)"
     )
-    print(f"API RSS: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after")
+    warm, end = on_api.rss_mib
+    print(
+        f"API RSS: {rss_before:.0f} MiB before, {warm:.0f} MiB after the warm-up, "
+        f"{end:.0f} MiB at the end (target: flat after the warm-up)"
+    )
     print(f"uploads acknowledged {len(on_api.uploads)}, read back different: {wrong}")
     ratio = (on_api.operations / on_api.seconds) / (on_bare.operations / on_bare.seconds)
     print(f"ratio={ratio:.2f} target={TARGET}")

@@ -11,7 +11,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
 from vault03_api.clock import utcnow
-from vault03_api.db import read_only_session, session_scope
+from vault03_api.db import read_only_session
 from vault03_api.deliveries.service import count_by_status, outbox_backlog
 from vault03_api.health import DatabaseProbe, run_checks
 from vault03_api.maintenance.service import active_window, scheduled_windows
@@ -25,7 +25,7 @@ class DeliveryCollector(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with session_scope(self.engine) as session:
+        with read_only_session(self.engine) as session:
             depth, age = outbox_backlog(session, now=utcnow())
             by_status = count_by_status(session)
         yield GaugeMetricFamily(
