@@ -7,6 +7,7 @@ import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from
 import { Page } from "./components";
 import { CustomerDetail, CustomerList, NewCustomer } from "./pages/customers";
 import { Users } from "./pages/users";
+import { SharePage } from "./pages/shares";
 import { VaultPage } from "./pages/vaults";
 import { t } from "./messages";
 import { currentPlace, navigate, parseRoute, safeNext, signInRoute, useRoute } from "./router";
@@ -140,13 +141,16 @@ export function App(): JSX.Element {
   };
   const customer = /^\/customers\/(\d+)$/.exec(route.path);
   const vault = /^\/vaults\/(\d+)$/.exec(route.path);
+  const share = /^\/shares\/(\d+)$/.exec(route.path);
   const page =
     pages[route.path] ??
     (customer
       ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} />
       : vault
         ? () => <VaultPage id={Number(vault[1])} me={session.user.id} canEdit={canEdit} />
-        : () => <NotFound />);
+        : share
+          ? () => <SharePage id={Number(share[1])} canEdit={canEdit} />
+          : () => <NotFound />);
   return (
     <Layout session={session} onSignOut={signOut}>
       {page()}

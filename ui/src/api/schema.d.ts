@@ -1206,7 +1206,7 @@ export interface components {
              * Form Token
              * @default
              */
-            form_token: string;
+            form_token?: string;
         };
         /** Body_logout_s__token__logout_post */
         Body_logout_s__token__logout_post: {
@@ -1358,7 +1358,7 @@ export interface components {
              */
             mobile?: string | null;
             /** @default sms */
-            preferred_channel: components["schemas"]["CodeChannel"];
+            preferred_channel?: components["schemas"]["CodeChannel"];
         };
         /** CustomerOut */
         CustomerOut: {
@@ -1557,7 +1557,7 @@ export interface components {
              * Failing
              * @default []
              */
-            failing: string[];
+            failing?: string[];
             maintenance?: components["schemas"]["MaintenanceOut"] | null;
         };
         /** InviteIn */
@@ -1567,7 +1567,7 @@ export interface components {
             /** Name */
             name: string;
             /** @default staff */
-            role: components["schemas"]["Role"];
+            role?: components["schemas"]["Role"];
         };
         /** LoginIn */
         LoginIn: {
@@ -1627,7 +1627,7 @@ export interface components {
              * @description No window due: start an unannounced one now
              * @default false
              */
-            emergency: boolean;
+            emergency?: boolean;
             /** Duration Minutes */
             duration_minutes?: number | null;
             /** Message */
@@ -1734,12 +1734,12 @@ export interface components {
              * @description Allows less than 24 hours of notice
              * @default false
              */
-            emergency: boolean;
+            emergency?: boolean;
             /**
              * Notify Share Recipients
              * @default false
              */
-            notify_share_recipients: boolean;
+            notify_share_recipients?: boolean;
         };
         /**
          * SessionOut
@@ -1841,7 +1841,7 @@ export interface components {
              * Notify On Access
              * @default false
              */
-            notify_on_access: boolean;
+            notify_on_access?: boolean;
         };
         /** ShareOut */
         ShareOut: {
@@ -1970,7 +1970,7 @@ export interface components {
              * Expires In Days
              * @default 90
              */
-            expires_in_days: number;
+            expires_in_days?: number;
         };
         /** TokenOut */
         TokenOut: {

@@ -11,6 +11,7 @@ import { Field, Page, ProblemAlert, Submit } from "../components";
 import { formatBytes, formatTime } from "../format";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
+import { NewShare, VaultShares } from "./shares";
 
 type StoredFile = Schemas["FileOut"];
 
@@ -222,6 +223,8 @@ export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit
           }}
         />
       )}
+      <VaultShares vaultId={id} />
+      {canEdit && <NewShare vaultId={id} />}
     </Page>
   );
 }
