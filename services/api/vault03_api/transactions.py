@@ -6,7 +6,9 @@ run in its own transaction on a thread, so the event loop keeps serving.
 
 ParamSpec carries the function's own signature: mypy checks every argument given here.
 Plain `def` routes keep `deps.SessionDep` / `deps.ReadSessionDep` (FastAPI runs them on its
-threads already).
+threads already). Background jobs that interleave several transactions with file work (the
+purge, the orphan sweep, migrations) run whole on a thread (`asyncio.to_thread`) and open
+`db.session_scope` per transaction: their writes queue in the same writer queue.
 """
 
 from __future__ import annotations
