@@ -153,6 +153,7 @@ class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     connection_errors: int = 0
+    broken: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     health: list[float] = field(default_factory=list)
     uploads: list[tuple[str, str, int]] = field(default_factory=list)  # (file id, tag, size)
     seconds: float = 0.0
@@ -181,9 +182,15 @@ class Client:
         self.random = random.Random(index)
 
     async def call(
-        self, method: str, path: str, *, body: bytes = b"", json_body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        json_body: Any = None,
+        auth: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        headers = dict(self.auth)
+        headers = dict(self.auth if auth is None else auth)
         if json_body is not None:
             body = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
@@ -199,24 +206,25 @@ class Client:
         """Password, then (when a fresh TOTP step is there) the code: a full session."""
         from vault03_api.auth import totp
 
-        saved = self.auth
-        self.auth = {}
+        # The session in use stays until a new one is complete (also if the connection breaks).
         status, headers, content = await self.call(
-            "POST", "/api/auth/login", json_body={"email": self.staff.email, "password": PASSWORD}
+            "POST",
+            "/api/auth/login",
+            json_body={"email": self.staff.email, "password": PASSWORD},
+            auth={},
         )
         if status != 200:
             raise RuntimeError(f"login: {status} {content[:200]!r}")
         step = totp.current_step(time_now())
         if step <= self.staff.last_step:
-            self.auth = saved  # the code of this step is spent: keep the session we have
-            return
-        self.auth = {
+            return  # the code of this step is spent: keep the session we have
+        pending = {
             "Cookie": cookie_of(headers),
             "X-CSRF-Token": json.loads(content)["csrf_token"],
         }
         code = totp.code_at_step(self.staff.totp_secret, step)
         status, headers, content = await self.call(
-            "POST", "/api/auth/totp", json_body={"code": code}
+            "POST", "/api/auth/totp", json_body={"code": code}, auth=pending
         )
         if status != 200:
             raise RuntimeError(f"totp: {status} {content[:200]!r}")
@@ -262,8 +270,9 @@ class Client:
             name = self.random.choices(names, weights)[0]
             try:
                 await operations[name]()
-            except Closed:
+            except Closed as error:
                 self.results.connection_errors += 1
+                self.results.broken[name].append(str(error))
                 continue
             if started >= counting_from:
                 self.results.latencies[name].append(time.perf_counter() - started)
@@ -524,6 +533,11 @@ def report(name: str, results: Results) -> None:
         f"  5xx {results.server_errors}, connection errors {results.connection_errors}, "
         f"health p99 {p99(results.health) * 1000:.1f} ms ({len(results.health)} probes)"
     )
+    others = {status: n for status, n in sorted(results.statuses.items()) if status >= 300}
+    if others:
+        print(f"  answers other than 2xx: {others}")
+    for operation, errors in sorted(results.broken.items()):
+        print(f"  broken during {operation}: {len(errors)}, first: {errors[0]}")
 
 
 async def bench(args: argparse.Namespace) -> None:
