@@ -31,6 +31,7 @@ from vault03_api.deliveries.models import Delivery
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.main import create_app
 from vault03_api.settings import ApiSettings
+from vault03_api.state import AppState
 from vault03_common.events import DeliveryRequested
 from vault03_common.messages import Outgoing, ShareLink
 from vault03_email.brevo import BrevoEmailClient
@@ -91,10 +92,14 @@ async def reference_rate(base_url: str, count: int) -> float:
         return count / (time.perf_counter() - started)
 
 
-def insert(engine: object, first: int, count: int) -> list[tuple[str, float]]:
-    """Insert deliveries in one transaction; (id, commit time) of each."""
-    with session_scope(engine) as session:  # type: ignore[arg-type]
-        ids = [enqueue_delivery(session, outgoing=outgoing(first + i)).id for i in range(count)]
+def insert(state: AppState, first: int, count: int) -> list[tuple[str, float]]:
+    """Insert deliveries in one transaction (sealed, as links are); (id, commit time) of each."""
+    ring = state.keyring
+    with session_scope(state.engine) as session:
+        ids = [
+            enqueue_delivery(session, outgoing=outgoing(first + i), ring=ring).id
+            for i in range(count)
+        ]
     committed = time.time()
     return [(delivery_id, committed) for delivery_id in ids]
 
@@ -143,13 +148,14 @@ async def pipeline(work: Path, nats_url: str, brevo_url: str) -> tuple[float, li
     worker = start(["-m", "vault03_email"], env=env, log=work / "email.log")
     try:
         async with app.router.lifespan_context(app):
-            engine = app.state.vault03.engine
-            await asyncio.to_thread(insert, engine, 0, 50)  # warm-up: connections, templates
+            state: AppState = app.state.vault03
+            engine = state.engine
+            await asyncio.to_thread(insert, state, 0, 50)  # warm-up: connections, templates
             await wait_sent(engine, 50)
             started = time.perf_counter()
             for first in range(50, 50 + THROUGHPUT_COUNT, 500):
                 await asyncio.to_thread(
-                    insert, engine, first, min(500, 50 + THROUGHPUT_COUNT - first)
+                    insert, state, first, min(500, 50 + THROUGHPUT_COUNT - first)
                 )
             await wait_sent(engine, 50 + THROUGHPUT_COUNT)
             rate = THROUGHPUT_COUNT / (time.perf_counter() - started)
@@ -160,9 +166,7 @@ async def pipeline(work: Path, nats_url: str, brevo_url: str) -> tuple[float, li
                 begin = time.monotonic()
                 for index in range(total):
                     await asyncio.sleep(max(0.0, begin + index / STEADY_RATE - time.monotonic()))
-                    [(delivery_id, at)] = await asyncio.to_thread(
-                        insert, engine, 100_000 + index, 1
-                    )
+                    [(delivery_id, at)] = await asyncio.to_thread(insert, state, 100_000 + index, 1)
                     inserted[delivery_id] = at
                 await wait_sent(engine, 50 + THROUGHPUT_COUNT + total)
                 seen = (await fake.get("/_fake/requests")).json()["requests"]

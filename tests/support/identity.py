@@ -185,7 +185,8 @@ def harness_for(settings: ApiSettings, fake_clock: FakeClock) -> Iterator[Harnes
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         harness = Harness(client, fake_clock)
         yield harness
-        render_outbox(harness.state.engine)  # every message the test made can be sent
+        # Every message the test made can be sent (sealed ones opened with the keys).
+        render_outbox(harness.state.engine, harness.state.keyring)
 
 
 @pytest.fixture

@@ -1,15 +1,23 @@
-"""Every message an API test made goes through the real worker renderers: what the API
-builds in a realistic flow is what the workers can send (the API side of the contracts)."""
+"""What the outbox sends, as a worker receives it. Every message an API test made goes through
+the real worker renderers: what the API builds in a realistic flow is what the workers can
+send (the API side of the contracts). Payloads with links and codes are stored sealed under
+the master key, so tests open them with the key ring, as the relay does."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from vault03_api.deliveries.models import Delivery
+from vault03_api.deliveries.sealed import open_payload
 from vault03_api.deliveries.service import delivery_event
+from vault03_api.keyring import KeyRing
 from vault03_common.events import (
     DeliveryRequested,
     EmailPayload,
@@ -42,10 +50,28 @@ def render(event: DeliveryRequested) -> None:
             assert split_spans([Span(payload.text)])
 
 
-def render_outbox(engine: Engine) -> int:
-    """Render every delivery in the database; how many there were."""
+def render_outbox(engine: Engine, ring: KeyRing) -> int:
+    """Render every delivery in the database (sealed payloads opened); how many there were."""
     with Session(engine) as session:
         deliveries = session.exec(select(Delivery)).all()
         for delivery in deliveries:
-            render(delivery_event(delivery))
+            render(delivery_event(delivery, ring=ring))
     return len(deliveries)
+
+
+def sent_payload(delivery: Delivery, ring: KeyRing) -> dict[str, Any]:
+    """The payload a worker gets for `delivery` (while it is still in flight)."""
+    if delivery.sealed is None:
+        return delivery.payload
+    return open_payload(ring, delivery_id=delivery.id, sealed=delivery.sealed)
+
+
+def last_sent(database: Path, keys_dir: Path, kind: str) -> dict[str, Any]:
+    """The last message of `kind` a running API queued, read from its database file."""
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        row = connection.execute(
+            "SELECT id, sealed FROM deliveries WHERE kind = ? ORDER BY created_at DESC LIMIT 1",
+            (kind,),
+        ).fetchone()
+    assert row is not None and row[1] is not None, f"no {kind} message in flight"
+    return open_payload(KeyRing.load(keys_dir), delivery_id=row[0], sealed=row[1])

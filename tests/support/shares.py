@@ -10,12 +10,15 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from tests.support.identity import Harness
+from tests.support.outbox import sent_payload
 from tests.support.vaults import new_customer, token_headers
 from vault03_api.deliveries.models import Delivery
+from vault03_api.deliveries.service import record_status
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.credentials import code_form_cookie_name
 from vault03_api.shares.models import ShareDelivery
 from vault03_api.tokens import new_token
+from vault03_common.events import Channel, DeliveryStatus, DeliveryStatusReported
 
 LINK = re.compile(r"/s/([A-Za-z0-9_-]{43})$")
 
@@ -70,7 +73,7 @@ def share_messages(harness: Harness, share_id: int) -> list[Delivery]:
 def latest_token(harness: Harness, share_id: int) -> str:
     """The token of the last link emailed for the share (from the outbox, as sent)."""
     links = [d for d in share_messages(harness, share_id) if d.kind == "share_link"]
-    match = LINK.search(links[-1].payload["context"]["link"])
+    match = LINK.search(sent_payload(links[-1], harness.state.keyring)["context"]["link"])
     assert match is not None
     return match.group(1)
 
@@ -78,7 +81,7 @@ def latest_token(harness: Harness, share_id: int) -> str:
 def latest_code(harness: Harness, share_id: int) -> str:
     """The last access code sent for the share, whatever the channel."""
     codes = [d for d in share_messages(harness, share_id) if d.kind == "access_code"]
-    payload = codes[-1].payload
+    payload = sent_payload(codes[-1], harness.state.keyring)
     if payload["channel"] == "sms":
         match = re.search(r": (\d{4} \d{4})\.", payload["text"])
         assert match is not None
@@ -92,6 +95,19 @@ def create_share(harness: Harness, headers: dict[str, str], vault_id: int, **fie
     body = response.json()
     token = latest_token(harness, body["id"])
     return Shared(body["id"], vault_id, token, body["access_code"], body)
+
+
+def report_all_sent(harness: Harness) -> None:
+    """Every queued message reported sent, as the workers would report it."""
+    with harness.db() as session:
+        for delivery in harness.deliveries():
+            report = DeliveryStatusReported(
+                delivery_id=delivery.id,
+                channel=Channel(delivery.channel),
+                status=DeliveryStatus.SENT,
+                attempt=1,
+            )
+            record_status(session, report=report)
 
 
 def staff(harness: Harness) -> dict[str, str]:

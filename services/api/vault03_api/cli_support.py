@@ -14,6 +14,7 @@ from vault03_api.audit.context import AuditContext, acting
 from vault03_api.audit.recorder import install_audit_hooks
 from vault03_api.db import create_db_engine
 from vault03_api.errors import AppError
+from vault03_api.keyring import KeyRing, KeyRingError
 from vault03_api.migrations import upgrade_database
 from vault03_api.settings import ApiSettings
 from vault03_api.transactions import write_now
@@ -29,6 +30,14 @@ def open_database(settings: ApiSettings) -> Engine:
     engine = create_db_engine(settings.database_path)
     upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
     return engine
+
+
+def load_key_ring(settings: ApiSettings) -> KeyRing:
+    """The master keys, or a clear error when the key directory cannot give them."""
+    try:
+        return KeyRing.load(settings.keys_dir)
+    except KeyRingError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def run_command(

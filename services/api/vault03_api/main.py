@@ -95,11 +95,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         passwords = Passwords(settings)
         maintenance = MaintenanceGate(engine, ttl_seconds=settings.maintenance_check_seconds)
         health_probe = DatabaseProbe(settings.database_path)
+        keys = KeyRingSource(settings.keys_dir)
         app.state.vault03 = AppState(
             settings=settings,
             engine=engine,
             nats=link,
-            keys=KeyRingSource(settings.keys_dir),
+            keys=keys,
             passwords=passwords,
             blobs=blobs,
             maintenance=maintenance,
@@ -108,6 +109,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         relay = OutboxRelay(
             engine=engine,
             link=link,
+            keys=keys,
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
         )

@@ -17,6 +17,7 @@ import pyotp
 import pytest
 
 from tests.support import IN_CI, NatsServer, free_port, port_open, wait_for
+from tests.support.outbox import last_sent
 
 PASSWORD = "correct horse battery staple"
 ADMIN = "admin@example.org"
@@ -34,6 +35,7 @@ class LiveApi:
     url: str
     env: dict[str, str]
     database: Path
+    keys_dir: Path
 
     def sql(self, statement: str) -> str:
         assert SQLITE3 is not None
@@ -74,7 +76,9 @@ def live_api(tmp_path: Path, nats_server: NatsServer) -> Iterator[LiveApi]:
         "VAULT03_NATS_URL": nats_server.url,
         "VAULT03_API_LOG_LEVEL": "WARNING",
     }
-    live = LiveApi(f"http://127.0.0.1:{port}", env, tmp_path / "data" / "data.db")
+    live = LiveApi(
+        f"http://127.0.0.1:{port}", env, tmp_path / "data" / "data.db", tmp_path / "keys"
+    )
     created = live.vault03(
         "users",
         "create-admin",
@@ -124,9 +128,7 @@ def _invite_staff(live: LiveApi, admin: httpx.Client, csrf: str) -> None:
         "/api/users", json={"email": STAFF, "name": "Sam Staff"}, headers=_csrf(admin, csrf)
     )
     assert invited.status_code == 201
-    link = live.sql(
-        "SELECT json_extract(payload, '$.context.link') FROM deliveries WHERE kind = 'invitation';"
-    ).strip()
+    link = last_sent(live.database, live.keys_dir, "invitation")["context"]["link"]
     token = link.split("#token=")[1]
     response = httpx.post(
         f"{live.url}/api/auth/password/set", json={"token": token, "password": PASSWORD}

@@ -6,16 +6,19 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from nats.aio.msg import Msg
 from sqlmodel import Session, select
 
 from tests.support import NatsServer, wait_for
 from vault03_api.db import session_scope
 from vault03_api.deliveries.models import Delivery
+from vault03_api.deliveries.sealed import NOT_KEPT
 from vault03_api.deliveries.service import enqueue_delivery, record_status
 from vault03_api.main import create_app
 from vault03_api.settings import ApiSettings
 from vault03_common.events import (
     Channel,
+    DeliveryRequested,
     DeliveryStatus,
     DeliveryStatusReported,
 )
@@ -44,18 +47,23 @@ def _status(client: TestClient, delivery_id: str) -> str:
         return delivery.status
 
 
-async def _stream_messages(url: str) -> list[bytes]:
+async def _stream(url: str, channel: str = "telegram") -> list[Msg]:
     import nats
 
     client = await nats.connect(url)
     js = client.jetstream()
-    subscription = await js.pull_subscribe("vault03.deliveries.telegram", durable="inspect")
+    subscription = await js.pull_subscribe(f"vault03.deliveries.{channel}", durable="inspect")
     try:
         messages = await subscription.fetch(100, timeout=1)
     except TimeoutError:
         messages = []
     await client.close()
-    return [message.headers["Nats-Msg-Id"] for message in messages]  # type: ignore[index,misc]
+    return messages
+
+
+async def _stream_messages(url: str) -> list[str]:
+    messages = await _stream(url)
+    return [message.headers["Nats-Msg-Id"] for message in messages]  # type: ignore[index]
 
 
 def test_committed_delivery_is_published_once_with_its_id(
@@ -66,6 +74,27 @@ def test_committed_delivery_is_published_once_with_its_id(
     delivery_id = _enqueue(client, "hello")
     wait_for(lambda: _status(client, delivery_id) == "published", what="publication")
     assert asyncio.run(_stream_messages(nats_server.url)) == [delivery_id]
+
+
+def test_a_sealed_payload_is_stored_without_its_secret_and_published_whole(
+    client: TestClient, nats_server: NatsServer
+) -> None:
+    import asyncio
+
+    outgoing = AccessCode(access_code="1234 5678", vault_name="Tax").sms(to="+33612345678")
+    with session_scope(client.app.state.vault03.engine) as session:  # type: ignore[attr-defined]
+        with pytest.raises(ValueError, match="carries a secret"):
+            enqueue_delivery(session, outgoing=outgoing)
+        delivery = enqueue_delivery(
+            session,
+            outgoing=outgoing,
+            ring=client.app.state.vault03.keyring,  # type: ignore[attr-defined]
+        )
+        assert delivery.payload["text"] == NOT_KEPT and delivery.sealed is not None
+    wait_for(lambda: _status(client, delivery.id) == "published", what="publication")
+    [message] = asyncio.run(_stream(nats_server.url, "sms"))
+    published = DeliveryRequested.model_validate_json(message.data).payload
+    assert published == outgoing.payload
 
 
 def test_deliveries_wait_while_nats_is_down_and_go_out_after(
@@ -121,8 +150,10 @@ def test_status_reports_are_recorded_and_never_go_backwards(client: TestClient) 
 def test_dead_letter_raises_a_telegram_alert(client: TestClient) -> None:
     engine = client.app.state.vault03.engine  # type: ignore[attr-defined]
     code = AccessCode(access_code="code", vault_name="Tax")
+    ring = client.app.state.vault03.keyring  # type: ignore[attr-defined]
     with session_scope(engine) as session:
-        delivery_id = enqueue_delivery(session, outgoing=code.sms(to="+33612345678")).id
+        outgoing = code.sms(to="+33612345678")
+        delivery_id = enqueue_delivery(session, outgoing=outgoing, ring=ring).id
     with session_scope(engine) as session:
         record_status(
             session,

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from tests.support.identity import Harness
+from tests.support.shares import create_share, latest_token, vault_with_files
 from tests.support.vaults import new_vault, token_headers
 from vault03_api.cli import main as vault03
 from vault03_api.keyring import key_versions
@@ -55,13 +56,15 @@ def usage(harness: Harness) -> dict[int, dict[str, int]]:
 
 def test_rotate_then_retire(harness: Harness) -> None:
     staff, contents = fill(harness, 5)
+    shared = create_share(harness, staff, vault_with_files(harness, staff, {})[0])
     engine, keys_dir = harness.state.engine, harness.state.settings.keys_dir
     blobs = {f: harness.state.blobs.path(f).read_bytes() for f in contents}
-    assert usage(harness) == {1: {"file data keys": 5, "totp secrets": 1}}
+    in_flight = {"delivery payloads": 2}  # the link and the code, sealed until sent
+    assert usage(harness) == {1: {"file data keys": 5, "totp secrets": 1, **in_flight}}
 
     rotation = rotate(engine, keys_dir=keys_dir, batch_size=2)
-    assert (rotation.target_version, rotation.status, rotation.rewrapped) == (2, "done", 6)
-    assert usage(harness) == {2: {"file data keys": 5, "totp secrets": 1}}
+    assert (rotation.target_version, rotation.status, rotation.rewrapped) == (2, "done", 8)
+    assert usage(harness) == {2: {"file data keys": 5, "totp secrets": 1, **in_flight}}
     # Bodies untouched; the running API picked up version 2 without a restart.
     assert {f: harness.state.blobs.path(f).read_bytes() for f in contents} == blobs
     assert downloads_match(harness, staff, contents)
@@ -81,7 +84,13 @@ def test_rotate_then_retire(harness: Harness) -> None:
         lines = {line.version: line for line in status(session, keys_dir=keys_dir)}
     assert lines[1].state == "retired"
     assert lines[2].state == "current"
-    assert lines[2].usage == {"file data keys": 5, "pending totp secrets": 0, "totp secrets": 1}
+    assert lines[2].usage == {
+        "file data keys": 5,
+        "pending totp secrets": 0,
+        "totp secrets": 1,
+        **in_flight,
+    }
+    assert latest_token(harness, shared.id) == shared.token  # the resealed link still opens
     rotations = harness.audit(entity_type="key_rotations")
     assert [e["action"] for e in rotations] == ["c", "u"]
     assert rotations[1]["new_values"]["status"] == "done"

@@ -15,6 +15,7 @@ import pytest
 from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
 from tests.support.live_shares import share_over_http, staff_api_token
+from tests.support.outbox import last_sent
 from tests.support.tools import CHROMIUM_FLAGS, require_tool
 
 
@@ -26,19 +27,6 @@ def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
     process.start()
     yield process
     process.stop()
-
-
-def outbox(database: Path, kind: str) -> dict[str, object]:
-    """The last message of `kind` the API queued (the fleet test reads the real sinks)."""
-    import json
-
-    with sqlite3.connect(database) as connection:
-        row = connection.execute(
-            "SELECT payload FROM deliveries WHERE kind = ? ORDER BY created_at DESC LIMIT 1",
-            (kind,),
-        ).fetchone()
-    payload: dict[str, object] = json.loads(row[0])
-    return payload
 
 
 @pytest.mark.fleet
@@ -55,8 +43,9 @@ def test_the_whole_flow_in_chromium(api: ApiProcess, tmp_path: Path) -> None:
         permissions=["download", "upload"],
         note="Please sign and send back the report.",
     )
-    link = str(outbox(database, "share_link")["context"]["link"])  # type: ignore[index]
-    sms = str(outbox(database, "access_code")["text"])
+    keys = api.root / "keys"
+    link = str(last_sent(database, keys, "share_link")["context"]["link"])
+    sms = str(last_sent(database, keys, "access_code")["text"])
     code = re.search(r"(\d{4} \d{4})", sms).group(1)  # type: ignore[union-attr]
     signed = tmp_path / "signed report.pdf"
     signed.write_bytes(b"%PDF-1.4 signed by the customer")

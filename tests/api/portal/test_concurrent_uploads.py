@@ -3,9 +3,9 @@ recipient's document never takes the place of a staff one (nor the other way rou
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +17,7 @@ import pytest
 from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
 from tests.support.live_shares import enter_code_over_http, share_over_http, staff_api_token
+from tests.support.outbox import last_sent
 
 BOUNDARY = "vault03-test-boundary"
 PIECE = 256 * 1024
@@ -33,13 +34,10 @@ def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
 
 
 def sent(database: Path, kind: str, pattern: str) -> str:
-    """What `pattern` finds in the last message of `kind` the API queued."""
-    with sqlite3.connect(database) as connection:
-        (payload,) = connection.execute(
-            "SELECT payload FROM deliveries WHERE kind = ? ORDER BY created_at DESC LIMIT 1",
-            (kind,),
-        ).fetchone()
-    match = re.search(pattern, payload)
+    """What `pattern` finds in the last message of `kind` the API queued (opened with the
+    installation's keys: links and codes are stored sealed)."""
+    payload = last_sent(database, database.parent.parent / "keys", kind)
+    match = re.search(pattern, json.dumps(payload))
     assert match is not None
     return match.group(0)
 

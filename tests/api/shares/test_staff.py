@@ -9,7 +9,7 @@ import io
 from sqlmodel import select
 
 from tests.support.identity import Harness
-from tests.support.shares import create_share, enter_code, staff, vault_with_files
+from tests.support.shares import create_share, enter_code, report_all_sent, staff, vault_with_files
 from tests.support.vaults import token_headers
 from vault03_api.shares.models import Share
 from vault03_api.tokens import token_hash
@@ -121,25 +121,16 @@ def test_access_log_json_csv_audit_and_timeline(harness: Harness) -> None:
 
 
 def test_sent_messages_do_not_keep_the_link_or_the_code(harness: Harness) -> None:
-    from vault03_api.deliveries.service import FORGOTTEN, record_status
-    from vault03_common.events import Channel, DeliveryStatus, DeliveryStatusReported
+    from vault03_api.deliveries.sealed import NOT_KEPT
 
     headers = staff(harness)
     vault_id, _ = vault_with_files(harness, headers, {})
     shared = create_share(harness, headers, vault_id)
-    with harness.db() as session:
-        for delivery in harness.deliveries():
-            report = DeliveryStatusReported(
-                delivery_id=delivery.id,
-                channel=Channel(delivery.channel),
-                status=DeliveryStatus.SENT,
-                attempt=1,
-            )
-            record_status(session, report=report)
+    report_all_sent(harness)
     link, code = harness.deliveries("share_link")[0], harness.deliveries("access_code")[0]
-    assert link.payload["context"]["link"] == FORGOTTEN
+    assert link.payload["context"]["link"] == NOT_KEPT
     assert link.payload["context"]["vault_name"] == "Tax 2026"
-    assert code.payload["text"] == FORGOTTEN and code.payload["to"] == "+33612345678"
+    assert code.payload["text"] == NOT_KEPT and code.payload["to"] == "+33612345678"
     assert shared.token not in str(link.payload)
 
 

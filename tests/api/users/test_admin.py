@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.support.identity import CSRF, PASSWORD, Harness
+from tests.support.outbox import sent_payload
 from vault03_api.deliveries.service import delivery_event
 from vault03_email.render import render_email
 from vault03_email.settings import EmailSettings
@@ -18,7 +19,7 @@ def _admin(harness: Harness) -> dict[str, str]:
 
 def _link_token(harness: Harness, kind: str) -> str:
     delivery = harness.deliveries(kind)[-1]
-    link = delivery.payload["context"]["link"]
+    link = sent_payload(delivery, harness.state.keyring)["context"]["link"]
     assert link.startswith("https://vault.example.org/set-password#token=")
     return str(link.split("#token=")[1])
 
@@ -171,7 +172,8 @@ def test_the_invitation_renders_with_the_email_worker(harness: Harness) -> None:
     harness.client.post(
         "/api/users", json={"email": STAFF, "name": "Sam Staff", "role": "staff"}, headers=headers
     )
-    email = render_email(delivery_event(harness.deliveries("invitation")[0]), EmailSettings())
+    invitation = harness.deliveries("invitation")[0]
+    email = render_email(delivery_event(invitation, ring=harness.state.keyring), EmailSettings())
     assert f"#token={_link_token(harness, 'invitation')}" in email.text
     assert f"{harness.user(ADMIN).name} has invited you" in email.text
     assert email.to == STAFF and email.subject == "Your VAULT03 account"

@@ -376,7 +376,12 @@ async def set_password_with_link(body: PasswordSetIn, state: StateDep) -> Messag
 def forgot_password(body: ForgotIn, session: SessionDep, state: StateDep) -> MessageOut:
     """Email a reset link if the account exists; the answer is the same either way."""
     service.request_password_reset(
-        session, email=body.email, ip=current().ip, settings=state.settings, now=clock.utcnow()
+        session,
+        email=body.email,
+        ip=current().ip,
+        settings=state.settings,
+        ring=state.keyring,
+        now=clock.utcnow(),
     )
     return MessageOut(message="if the account exists, a reset link is on its way")
 

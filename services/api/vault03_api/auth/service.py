@@ -595,7 +595,13 @@ def _shown(moment: datetime) -> str:
 
 
 def send_invitation(
-    session: Session, *, user: User, inviter_name: str, settings: ApiSettings, now: datetime
+    session: Session,
+    *,
+    user: User,
+    inviter_name: str,
+    settings: ApiSettings,
+    ring: KeyRing,
+    now: datetime,
 ) -> None:
     """Email a new account its invitation: a single-use, expiring set-password link."""
     valid = timedelta(hours=settings.invitation_valid_hours)
@@ -608,7 +614,8 @@ def send_invitation(
         role=user.role,
         expires_at=_shown(expires_at),
     )
-    enqueue_delivery(session, outgoing=message.email(to=user.email, to_name=user.name))
+    outgoing = message.email(to=user.email, to_name=user.name)
+    enqueue_delivery(session, outgoing=outgoing, ring=ring)
 
 
 def send_password_reset(
@@ -616,6 +623,7 @@ def send_password_reset(
     *,
     user: User,
     settings: ApiSettings,
+    ring: KeyRing,
     now: datetime,
     requested_ip: str | None = None,
 ) -> None:
@@ -627,7 +635,8 @@ def send_password_reset(
     message = PasswordReset(
         link=link_url(settings, token), expires_at=_shown(expires_at), requested_ip=requested_ip
     )
-    enqueue_delivery(session, outgoing=message.email(to=user.email, to_name=user.name))
+    outgoing = message.email(to=user.email, to_name=user.name)
+    enqueue_delivery(session, outgoing=outgoing, ring=ring)
 
 
 def user_for_link(session: Session, *, token: str, now: datetime) -> tuple[UserToken, User]:
@@ -658,7 +667,13 @@ RESET_EMAIL_INTERVAL = timedelta(minutes=5)
 
 
 def request_password_reset(
-    session: Session, *, email: str, ip: str | None, settings: ApiSettings, now: datetime
+    session: Session,
+    *,
+    email: str,
+    ip: str | None,
+    settings: ApiSettings,
+    ring: KeyRing,
+    now: datetime,
 ) -> None:
     """Email a reset link when the account exists (the caller answers the same either way)."""
     user = find_user(session, email=email)
@@ -670,7 +685,9 @@ def request_password_reset(
         )
     ).first()
     if recent is None:  # at most one email per few minutes: no mail bombing
-        send_password_reset(session, user=user, settings=settings, now=now, requested_ip=ip)
+        send_password_reset(
+            session, user=user, settings=settings, ring=ring, now=now, requested_ip=ip
+        )
 
 
 # --- API tokens --------------------------------------------------------------------------

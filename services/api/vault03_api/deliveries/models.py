@@ -20,7 +20,9 @@ class Delivery(SQLModel, table=True):
     channel: str = Field(index=True)
     kind: str
     recipient: str
+    # Without its links and codes; the whole payload is in `sealed` while a worker needs it.
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    sealed: str | None = None  # vault03_api.sealing, purpose deliveries.sealed.purpose(id)
     status: str = Field(default=DeliveryStatus.QUEUED.value, index=True)
     attempts: int = 0
     last_error: str | None = None

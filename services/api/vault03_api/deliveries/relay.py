@@ -16,6 +16,7 @@ from vault03_api.deliveries.service import (
     mark_published,
     queued_deliveries,
 )
+from vault03_api.keyring import KeyRingSource
 from vault03_api.transactions import run_read, run_write
 from vault03_common.events import DeliveryRequested
 from vault03_common.jetstream import cancel_requested, delivery_subject
@@ -42,10 +43,17 @@ class OutboxRelay:
     """Moves queued rows to NATS: at least once, and once only thanks to Nats-Msg-Id."""
 
     def __init__(
-        self, *, engine: Engine, link: NatsLink, poll_seconds: float, batch_size: int
+        self,
+        *,
+        engine: Engine,
+        link: NatsLink,
+        keys: KeyRingSource,
+        poll_seconds: float,
+        batch_size: int,
     ) -> None:
         self.engine = engine
         self.link = link
+        self.keys = keys  # opens the sealed payloads of messages carrying links and codes
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self._wake = asyncio.Event()
@@ -79,7 +87,7 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish one batch of queued deliveries; returns how many JetStream acknowledged."""
         # A snapshot read: it need not queue behind the writers.
-        events = await run_read(self.engine, _queued_events, limit=self.batch_size)
+        events = await run_read(self.engine, _queued_events, limit=self.batch_size, keys=self.keys)
         if not events:
             return 0
         outcomes = await asyncio.gather(
@@ -106,8 +114,9 @@ class OutboxRelay:
         )
 
 
-def _queued_events(session: Session, *, limit: int) -> list[DeliveryRequested]:
-    return [delivery_event(d) for d in queued_deliveries(session, limit=limit)]
+def _queued_events(session: Session, *, limit: int, keys: KeyRingSource) -> list[DeliveryRequested]:
+    ring = keys.get()  # on the worker thread: it may read the key directory
+    return [delivery_event(d, ring=ring) for d in queued_deliveries(session, limit=limit)]
 
 
 def _mark_all_published(session: Session, *, delivery_ids: Sequence[str]) -> None:

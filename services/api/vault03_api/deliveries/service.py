@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from vault03_api import clock
 from vault03_api.deliveries.models import Delivery
+from vault03_api.deliveries.sealed import open_payload, seal_payload, without_secrets
+from vault03_api.keyring import KeyRing
 from vault03_common.events import (
     Channel,
     DeliveryPayload,
@@ -46,26 +48,42 @@ def _recipient_label(payload: DeliveryPayload) -> str:
             return payload.chat_id or "operators"
 
 
-def enqueue_delivery(session: Session, *, outgoing: Outgoing) -> Delivery:
-    """Add a delivery to the outbox; it goes out only if the caller's transaction commits."""
+def enqueue_delivery(
+    session: Session, *, outgoing: Outgoing, ring: KeyRing | None = None
+) -> Delivery:
+    """Add a delivery to the outbox; it goes out only if the caller's transaction commits.
+
+    A message carrying a link or an access code is stored sealed under `ring` (required
+    then), and in clear only without them (see deliveries.sealed)."""
     payload = outgoing.payload
+    full = payload.model_dump(mode="json")
+    kept = without_secrets(outgoing.kind, full)
     delivery = Delivery(
         channel=payload.channel.value,
         kind=outgoing.kind,
         recipient=_recipient_label(payload),
-        payload=payload.model_dump(mode="json"),
+        payload=kept,
     )
+    if kept != full:
+        if ring is None:
+            raise ValueError(f"a {outgoing.kind!r} message carries a secret: pass the key ring")
+        delivery.sealed = seal_payload(ring, delivery_id=delivery.id, payload=full)
     session.add(delivery)
     session.info[OUTBOX_DIRTY] = True
     return delivery
 
 
-def delivery_event(delivery: Delivery) -> DeliveryRequested:
+def delivery_event(delivery: Delivery, *, ring: KeyRing) -> DeliveryRequested:
     """The event published for a delivery row (the row id is the event's identity)."""
+    payload = (
+        delivery.payload
+        if delivery.sealed is None
+        else open_payload(ring, delivery_id=delivery.id, sealed=delivery.sealed)
+    )
     return DeliveryRequested(
         delivery_id=delivery.id,
         kind=delivery.kind,
-        payload=_payload_adapter.validate_python(delivery.payload),
+        payload=_payload_adapter.validate_python(payload),
         occurred_at=delivery.created_at,
     )
 
@@ -108,36 +126,20 @@ def record_status(session: Session, *, report: DeliveryStatusReported) -> Delive
         if report.status == DeliveryStatus.DEAD and report.channel != Channel.TELEGRAM:
             _alert_dead_letter(session, delivery=delivery)
         if report.status in _DONE:
-            forget_secrets(delivery)
+            delivery.sealed = None  # the worker is done: the links and codes go
+            kept = without_secrets(delivery.kind, delivery.payload)  # rows queued before 0012
+            if kept != delivery.payload:
+                delivery.payload = kept
     delivery.updated_at = clock.utcnow()
     session.add(delivery)
     return delivery
 
 
-# Once a worker is done with a message, the links and codes it carried are dropped from the
-# stored payload: they exist elsewhere only hashed, and the row stays as the record of what
-# was sent (and to whom) without them. A queued or retrying row still needs its payload.
+# Once a worker is done with a message, its sealed payload is dropped; the row stays as the
+# record of what was sent (and to whom). A queued or retrying row still needs it.
 _DONE = frozenset(
     {DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.DEAD}
 )
-SECRET_CONTEXT_KEYS = ("link", "access_code")
-SECRET_TEXT_KINDS = frozenset({"access_code"})  # an SMS whose whole text is the secret
-FORGOTTEN = "[sent; not kept]"
-
-
-def forget_secrets(delivery: Delivery) -> None:
-    """Replace the secrets in a delivery's stored payload (links, access codes)."""
-    payload = dict(delivery.payload)
-    context = payload.get("context")
-    if isinstance(context, dict):
-        payload["context"] = {
-            key: FORGOTTEN if key in SECRET_CONTEXT_KEYS and value else value
-            for key, value in context.items()
-        }
-    if delivery.kind in SECRET_TEXT_KINDS and "text" in payload:
-        payload["text"] = FORGOTTEN
-    if payload != delivery.payload:
-        delivery.payload = payload
 
 
 def _alert_dead_letter(session: Session, *, delivery: Delivery) -> None:

@@ -6,7 +6,7 @@ import click
 
 from vault03_api.audit.context import acting
 from vault03_api.blobs.crypto import IntegrityError
-from vault03_api.cli_support import CLI_CONTEXT, open_database
+from vault03_api.cli_support import CLI_CONTEXT, load_key_ring, open_database
 from vault03_api.db import session_scope
 from vault03_api.keyring import (
     KeyRingError,
@@ -91,7 +91,8 @@ def rotate(batch_size: int, reshare: bool) -> None:
         "older versions with `vault03 keys retire N` (see `vault03 keys status`)."
     )
     if reshare:
-        count = reissue_every_share(settings, echo=click.echo)
+        ring = load_key_ring(settings)  # with the version just made current
+        count = reissue_every_share(settings, ring=ring, echo=click.echo)
         click.echo(f"re-issued {count} share(s); the old links and codes no longer work")
 
 

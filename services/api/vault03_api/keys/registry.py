@@ -7,10 +7,16 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from vault03_api.auth.keyuse import PENDING_TOTP_SECRETS, TOTP_SECRETS
+from vault03_api.deliveries.keyuse import DELIVERY_PAYLOADS
 from vault03_api.keyuse import KeyUse
 from vault03_api.vaults.keyuse import FILE_DATA_KEYS
 
-KEY_USES: tuple[KeyUse, ...] = (TOTP_SECRETS, PENDING_TOTP_SECRETS, FILE_DATA_KEYS)
+KEY_USES: tuple[KeyUse, ...] = (
+    TOTP_SECRETS,
+    PENDING_TOTP_SECRETS,
+    FILE_DATA_KEYS,
+    DELIVERY_PAYLOADS,
+)
 
 
 def key_uses() -> list[KeyUse]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vault03_api.cli_support import load_key_ring
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.reissue import reissue_every_share
 
@@ -18,5 +19,6 @@ def shares() -> None:
 def reissue(every: bool) -> None:
     """Invalidate every open share's link and code and send new ones the same ways (the
     incident step after `vault03 keys rotate`)."""
-    count = reissue_every_share(ApiSettings(), echo=click.echo)
+    settings = ApiSettings()
+    count = reissue_every_share(settings, ring=load_key_ring(settings), echo=click.echo)
     click.echo(f"re-issued {count} share(s); the old links and codes no longer work")

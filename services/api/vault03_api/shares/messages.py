@@ -15,6 +15,7 @@ from vault03_api.alerts import alert_operators
 from vault03_api.auth.models import User
 from vault03_api.customers.models import CodeChannel
 from vault03_api.deliveries.service import enqueue_delivery
+from vault03_api.keyring import KeyRing
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.credentials import display_code, link_url
 from vault03_api.shares.models import Share, ShareDelivery
@@ -33,15 +34,21 @@ def shown_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _record(session: Session, share: Share, *, outgoing: Outgoing) -> None:
+def _record(session: Session, share: Share, *, outgoing: Outgoing, ring: KeyRing) -> None:
     assert share.id is not None
-    delivery = enqueue_delivery(session, outgoing=outgoing)
+    delivery = enqueue_delivery(session, outgoing=outgoing, ring=ring)
     purpose = "link" if outgoing.kind == ShareLink.kind else "code"
     session.add(ShareDelivery(delivery_id=delivery.id, share_id=share.id, purpose=purpose))
 
 
 def send_link(
-    session: Session, *, share: Share, vault: Vault, token: str, settings: ApiSettings
+    session: Session,
+    *,
+    share: Share,
+    vault: Vault,
+    token: str,
+    settings: ApiSettings,
+    ring: KeyRing,
 ) -> None:
     """The link email (kind `share_link`)."""
     message = ShareLink(
@@ -52,7 +59,7 @@ def send_link(
         message=share.note,
     )
     outgoing = message.email(to=share.recipient_email, to_name=share.recipient_name)
-    _record(session, share, outgoing=outgoing)
+    _record(session, share, outgoing=outgoing, ring=ring)
 
 
 def code_message(share: Share, *, vault: Vault, code: str) -> Outgoing:
@@ -74,9 +81,9 @@ def code_message(share: Share, *, vault: Vault, code: str) -> Outgoing:
             return message.email(to=share.recipient_email, to_name=share.recipient_name)
 
 
-def send_code(session: Session, *, share: Share, vault: Vault, code: str) -> None:
+def send_code(session: Session, *, share: Share, vault: Vault, code: str, ring: KeyRing) -> None:
     """The access code (kind `access_code`) over the share's code channel."""
-    _record(session, share, outgoing=code_message(share, vault=vault, code=code))
+    _record(session, share, outgoing=code_message(share, vault=vault, code=code), ring=ring)
 
 
 def tell_creator(session: Session, *, share: Share, notice: Notice) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vault03_api.audit.context import acting
 from vault03_api.cli_support import CLI_CONTEXT, open_database
+from vault03_api.keyring import KeyRing
 from vault03_api.passwords import make_hasher
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import service
@@ -19,7 +20,9 @@ from vault03_api.shares.models import Share
 JOURNAL_NAME = "shares-reissue.journal"
 
 
-def reissue_every_share(settings: ApiSettings, *, echo: Callable[[str], None]) -> int:
+def reissue_every_share(
+    settings: ApiSettings, *, ring: KeyRing, echo: Callable[[str], None]
+) -> int:
     """New link and code for every share still open, sent through its channels (audited as
     the CLI) and reported to `echo`; returns how many, counting those an interrupted earlier
     run did."""
@@ -46,7 +49,12 @@ def reissue_every_share(settings: ApiSettings, *, echo: Callable[[str], None]) -
                 )
 
             count = service.reissue_all(
-                engine, settings=settings, hash_code=hasher.hash, progress=progress, skip=done
+                engine,
+                settings=settings,
+                ring=ring,
+                hash_code=hasher.hash,
+                progress=progress,
+                skip=done,
             )
     finally:
         engine.dispose()

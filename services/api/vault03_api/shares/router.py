@@ -77,6 +77,7 @@ async def create_share(
             code=code,
             created_by=principal.user_id,
             settings=state.settings,
+            ring=state.keyring,
             now=clock.utcnow(),
         )
         session.flush()
@@ -136,7 +137,11 @@ def get_share(share_id: RowId, session: ReadSessionDep) -> ShareOut:
 def resend_link(share_id: RowId, session: SessionDep, state: StateDep) -> ShareOut:
     """Email a new link (the old one stops working, open portal sessions end)."""
     share = service.resend_link(
-        session, share_id=share_id, settings=state.settings, now=clock.utcnow()
+        session,
+        share_id=share_id,
+        settings=state.settings,
+        ring=state.keyring,
+        now=clock.utcnow(),
     )
     return _one(session, share)
 
@@ -150,7 +155,9 @@ async def resend_code(share_id: RowId, state: StateDep) -> CodeResentOut:
     code = await fresh_code(state.passwords)
 
     def resend(session: Session) -> ShareOut:
-        share = service.resend_code(session, share_id=share_id, code=code, now=clock.utcnow())
+        share = service.resend_code(
+            session, share_id=share_id, code=code, ring=state.keyring, now=clock.utcnow()
+        )
         session.flush()
         return _one(session, share)
 

@@ -20,6 +20,7 @@ from vault03_api.customers.models import CodeChannel, Customer
 from vault03_api.customers.service import get_customer, normalise_mobile
 from vault03_api.db import session_scope
 from vault03_api.deliveries.models import Delivery
+from vault03_api.keyring import KeyRing
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import messages
 from vault03_api.shares.credentials import NewCode, new_access_code, new_link_token
@@ -208,6 +209,7 @@ def create_share(
     code: NewCode,
     created_by: int | None,
     settings: ApiSettings,
+    ring: KeyRing,
     now: datetime,
 ) -> Share:
     """Store a share and queue its two messages: the link by email, the code by its channel."""
@@ -248,47 +250,55 @@ def create_share(
     )
     session.add(share)
     session.flush()
-    messages.send_link(session, share=share, vault=vault, token=token, settings=settings)
-    messages.send_code(session, share=share, vault=vault, code=code.code)
+    messages.send_link(session, share=share, vault=vault, token=token, settings=settings, ring=ring)
+    messages.send_code(session, share=share, vault=vault, code=code.code, ring=ring)
     return share
 
 
 # --- changing ----------------------------------------------------------------------------
 
 
-def _new_link(session: Session, *, share: Share, settings: ApiSettings, now: datetime) -> None:
+def _new_link(
+    session: Session, *, share: Share, settings: ApiSettings, ring: KeyRing, now: datetime
+) -> None:
     token = new_link_token()
     share.token_hash = token_hash(token)
     share.issued_at = share.updated_at = now
     session.add(share)
     assert share.id is not None
     end_portal_sessions(session, share_id=share.id)
-    messages.send_link(
-        session, share=share, vault=_vault_of(session, share), token=token, settings=settings
-    )
+    vault = _vault_of(session, share)
+    messages.send_link(session, share=share, vault=vault, token=token, settings=settings, ring=ring)
 
 
-def _new_code(session: Session, *, share: Share, code: NewCode, now: datetime) -> None:
+def _new_code(
+    session: Session, *, share: Share, code: NewCode, ring: KeyRing, now: datetime
+) -> None:
     share.code_hash = code.code_hash
     share.code_failures, share.locked_until = 0, None
     share.updated_at = now
     session.add(share)
-    messages.send_code(session, share=share, vault=_vault_of(session, share), code=code.code)
+    vault = _vault_of(session, share)
+    messages.send_code(session, share=share, vault=vault, code=code.code, ring=ring)
 
 
-def resend_link(session: Session, *, share_id: int, settings: ApiSettings, now: datetime) -> Share:
+def resend_link(
+    session: Session, *, share_id: int, settings: ApiSettings, ring: KeyRing, now: datetime
+) -> Share:
     """A new link by email (only its hash was kept): the old link and its sessions stop."""
     share = _open_share(session, share_id=share_id, now=now)
     audit_note(session, share, "link_resent")
-    _new_link(session, share=share, settings=settings, now=now)
+    _new_link(session, share=share, settings=settings, ring=ring, now=now)
     return share
 
 
-def resend_code(session: Session, *, share_id: int, code: NewCode, now: datetime) -> Share:
+def resend_code(
+    session: Session, *, share_id: int, code: NewCode, ring: KeyRing, now: datetime
+) -> Share:
     """A new code over the share's channel; the old one stops working and a lock is lifted."""
     share = _open_share(session, share_id=share_id, now=now)
     audit_note(session, share, "code_resent")
-    _new_code(session, share=share, code=code, now=now)
+    _new_code(session, share=share, code=code, ring=ring, now=now)
     return share
 
 
@@ -327,7 +337,13 @@ def reissuable_share_ids(session: Session, *, now: datetime) -> list[int]:
 
 
 def reissue(
-    session: Session, *, share_id: int, code: NewCode, settings: ApiSettings, now: datetime
+    session: Session,
+    *,
+    share_id: int,
+    code: NewCode,
+    settings: ApiSettings,
+    ring: KeyRing,
+    now: datetime,
 ) -> Share | None:
     """New link and new code, sent through the same channels; the old ones and every portal
     session stop. None when the share closed meanwhile."""
@@ -336,8 +352,8 @@ def reissue(
     if link_is_dead(share, now=now) or vault is None or vault.deleted_at is not None:
         return None
     audit_note(session, share, "reissued")
-    _new_code(session, share=share, code=code, now=now)
-    _new_link(session, share=share, settings=settings, now=now)
+    _new_code(session, share=share, code=code, ring=ring, now=now)
+    _new_link(session, share=share, settings=settings, ring=ring, now=now)
     return share
 
 
@@ -403,6 +419,7 @@ def reissue_all(
     engine: Engine,
     *,
     settings: ApiSettings,
+    ring: KeyRing,
     hash_code: Callable[[str], str],
     progress: Callable[[Share], None] | None = None,
     skip: Collection[int] = (),
@@ -420,7 +437,12 @@ def reissue_all(
         code = NewCode(plain, hash_code(plain))
         with session_scope(engine) as session:
             share = reissue(
-                session, share_id=share_id, code=code, settings=settings, now=clock.utcnow()
+                session,
+                share_id=share_id,
+                code=code,
+                settings=settings,
+                ring=ring,
+                now=clock.utcnow(),
             )
         if share is not None:
             done += 1

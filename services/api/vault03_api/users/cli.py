@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from vault03_api import clock
 from vault03_api.auth.service import check_password_policy
-from vault03_api.cli_support import open_database, run_command
+from vault03_api.cli_support import load_key_ring, open_database, run_command
 from vault03_api.errors import AppError
 from vault03_api.passwords import make_hasher
 from vault03_api.settings import ApiSettings
@@ -133,9 +133,15 @@ def force_password_reset(email: str | None, everyone: bool) -> None:
     settings = ApiSettings()
     engine = open_database(settings)
     now = clock.utcnow()
+    ring = load_key_ring(settings)
     if everyone:
         done = run_command(
-            engine, service.force_password_reset, user_ids=None, settings=settings, now=now
+            engine,
+            service.force_password_reset,
+            user_ids=None,
+            settings=settings,
+            ring=ring,
+            now=now,
         )
     else:
         assert email is not None
@@ -144,7 +150,7 @@ def force_password_reset(email: str | None, everyone: bool) -> None:
             _by_email,
             email=email,
             action=lambda session, user_id: service.force_password_reset(
-                session, user_ids=[user_id], settings=settings, now=now
+                session, user_ids=[user_id], settings=settings, ring=ring, now=now
             ),
         )
     click.echo(f"password reset forced for {len(done)} user(s); reset links are queued")

@@ -9,7 +9,7 @@ from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, IdentityConflict, NotAuthenticated
 from vault03_api.auth.models import Role, User
 from vault03_api.bounds import RowId
-from vault03_api.deps import ReadSessionDep, SessionDep, SettingsDep
+from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import NotFound, error_responses
 from vault03_api.users import service
 from vault03_api.users.schemas import AdminUserOut, InviteIn, ResetCountOut, UserPatch
@@ -38,7 +38,7 @@ def list_users(session: ReadSessionDep) -> list[AdminUserOut]:
 )
 @access(Role.ADMIN)
 def invite_user(
-    body: InviteIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+    body: InviteIn, principal: CurrentPrincipal, session: SessionDep, state: StateDep
 ) -> AdminUserOut:
     """Create an account and email it a single-use, expiring set-password link."""
     user = service.invite_user(
@@ -47,7 +47,8 @@ def invite_user(
         name=body.name,
         role=body.role,
         inviter_name=principal.name,
-        settings=settings,
+        settings=state.settings,
+        ring=state.keyring,
         now=clock.utcnow(),
     )
     return _out(user)
@@ -59,10 +60,14 @@ def invite_user(
     responses=error_responses(*_ERRORS),
 )
 @access(Role.ADMIN)
-def force_password_reset_all(session: SessionDep, settings: SettingsDep) -> ResetCountOut:
+def force_password_reset_all(session: SessionDep, state: StateDep) -> ResetCountOut:
     """Every enabled user (you too) must set a new password through an emailed link."""
     users = service.force_password_reset(
-        session, user_ids=None, settings=settings, now=clock.utcnow()
+        session,
+        user_ids=None,
+        settings=state.settings,
+        ring=state.keyring,
+        now=clock.utcnow(),
     )
     return ResetCountOut(users=len(users))
 
@@ -125,11 +130,13 @@ def reset_two_factor(user_id: RowId, session: SessionDep) -> AdminUserOut:
     responses=error_responses(NotFound, *_ERRORS),
 )
 @access(Role.ADMIN)
-def force_password_reset(
-    user_id: RowId, session: SessionDep, settings: SettingsDep
-) -> ResetCountOut:
+def force_password_reset(user_id: RowId, session: SessionDep, state: StateDep) -> ResetCountOut:
     """Void the user's password and email a reset link."""
     users = service.force_password_reset(
-        session, user_ids=[user_id], settings=settings, now=clock.utcnow()
+        session,
+        user_ids=[user_id],
+        settings=state.settings,
+        ring=state.keyring,
+        now=clock.utcnow(),
     )
     return ResetCountOut(users=len(users))

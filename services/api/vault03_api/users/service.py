@@ -11,6 +11,7 @@ from vault03_api.auth.exceptions import IdentityConflict
 from vault03_api.auth.models import RecoveryCode, Role, User, new_security_stamp
 from vault03_api.auth.service import normalise_email, send_invitation, send_password_reset
 from vault03_api.errors import NotFound
+from vault03_api.keyring import KeyRing
 from vault03_api.settings import ApiSettings
 
 
@@ -70,11 +71,14 @@ def invite_user(
     role: Role,
     inviter_name: str,
     settings: ApiSettings,
+    ring: KeyRing,
     now: datetime,
 ) -> User:
     """Create an account without a password and email it a single-use set-password link."""
     user = _new_user(session, email=email, name=name, role=role, now=now)
-    send_invitation(session, user=user, inviter_name=inviter_name, settings=settings, now=now)
+    send_invitation(
+        session, user=user, inviter_name=inviter_name, settings=settings, ring=ring, now=now
+    )
     return user
 
 
@@ -152,7 +156,12 @@ def reset_two_factor(session: Session, *, user_id: int, now: datetime) -> User:
 
 
 def force_password_reset(
-    session: Session, *, user_ids: list[int] | None, settings: ApiSettings, now: datetime
+    session: Session,
+    *,
+    user_ids: list[int] | None,
+    settings: ApiSettings,
+    ring: KeyRing,
+    now: datetime,
 ) -> list[User]:
     """Void the password of some users (None: every enabled user), end their sessions and
     tokens, and email each a reset link: the incident-response step of the operations guide."""
@@ -168,5 +177,5 @@ def force_password_reset(
         note(session, user, "password_reset_forced")
         session.add(user)
         if user.deleted_at is None:
-            send_password_reset(session, user=user, settings=settings, now=now)
+            send_password_reset(session, user=user, settings=settings, ring=ring, now=now)
     return users

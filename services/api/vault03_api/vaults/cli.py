@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from vault03_api.blobs.storage import BlobStore
-from vault03_api.cli_support import open_database
-from vault03_api.keyring import KeyRing, KeyRingError
+from vault03_api.cli_support import load_key_ring, open_database
 from vault03_api.settings import ApiSettings
 from vault03_api.vaults.maintenance import purge_once
 from vault03_api.vaults.verify import verify_all
@@ -23,10 +22,7 @@ def verify(quiet: bool) -> None:
     """Read every file back: authenticate each chunk, compare the SHA-256. Exit 1 on failure."""
     settings = ApiSettings()
     engine = open_database(settings)
-    try:
-        ring = KeyRing.load(settings.keys_dir)
-    except KeyRingError as error:
-        raise click.ClickException(str(error)) from None
+    ring = load_key_ring(settings)
     counts = {"ok": 0, "missing": 0, "corrupt": 0}
     for verdict in verify_all(engine, ring=ring, blobs=BlobStore(settings.files_dir)):
         counts[verdict.status] += 1
