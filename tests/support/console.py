@@ -55,9 +55,9 @@ def built() -> Path:
 ADMIN = ("ada@example.org", "Ada Admin", "correct horse battery staple 1")
 
 
-def create_admin(fleet: Fleet) -> None:
-    """The first admin, as the operations guide makes it (`vault03 users create-admin`)."""
-    address, name, password = ADMIN
+def create_admin(fleet: Fleet, account: tuple[str, str, str] = ADMIN) -> None:
+    """An admin, as the operations guide makes the first one (`vault03 users create-admin`)."""
+    address, name, password = account
     subprocess.run(
         [
             sys.executable,
@@ -94,13 +94,19 @@ def enrol(page: Page) -> pyotp.TOTP:
     return totp
 
 
+def signed_in(fleet: Fleet, browser: Browser, account: tuple[str, str, str]) -> Page:
+    """A page where the account has signed in for the first time and enrolled TOTP."""
+    address, name, password = account
+    page = browser.new_context().new_page()
+    page.goto(f"{fleet.api_url}/")
+    sign_in(page, address, password)
+    enrol(page)
+    page.get_by_role("button", name="I have saved them, continue").click()
+    expect(page.get_by_role("heading", name=f"Welcome, {name}")).to_be_visible()
+    return page
+
+
 def signed_in_admin(fleet: Fleet, browser: Browser) -> Page:
     """A page where the first admin has signed in and enrolled, on the home screen."""
     create_admin(fleet)
-    page = browser.new_context().new_page()
-    page.goto(f"{fleet.api_url}/")
-    sign_in(page, ADMIN[0], ADMIN[2])
-    enrol(page)
-    page.get_by_role("button", name="I have saved them, continue").click()
-    expect(page.get_by_role("heading", name=f"Welcome, {ADMIN[1]}")).to_be_visible()
-    return page
+    return signed_in(fleet, browser, ADMIN)

@@ -7,6 +7,7 @@ import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from
 import { Page } from "./components";
 import { CustomerDetail, CustomerList, NewCustomer } from "./pages/customers";
 import { Users } from "./pages/users";
+import { Activity } from "./pages/activity";
 import { SharePage } from "./pages/shares";
 import { VaultPage } from "./pages/vaults";
 import { t } from "./messages";
@@ -49,6 +50,7 @@ function Layout({ session, onSignOut, children }: { session: Session; onSignOut:
         <nav aria-label={t("nav.main")}>
           <a href="#/">{t("nav.home")}</a>
           <a href="#/customers">{t("nav.customers")}</a>
+          {session.user.role !== "staff" && <a href="#/activity">{t("nav.activity")}</a>}
           {session.user.role === "admin" && <a href="#/users">{t("nav.users")}</a>}
           <a href="#/account">{t("nav.account")}</a>
           <span class="who">{session.user.name}</span>
@@ -138,6 +140,7 @@ export function App(): JSX.Element {
     "/customers": () => <CustomerList query={route.query} canEdit={canEdit} />,
     ...(canEdit ? { "/customers/new": () => <NewCustomer /> } : {}),
     ...(session.user.role === "admin" ? { "/users": () => <Users /> } : {}),
+    ...(session.user.role !== "staff" ? { "/activity": () => <Activity session={session} query={route.query} /> } : {}),
   };
   const customer = /^\/customers\/(\d+)$/.exec(route.path);
   const vault = /^\/vaults\/(\d+)$/.exec(route.path);

@@ -1,0 +1,73 @@
+"""An auditor in the console, in Debian's Chromium against the real fleet: the activity view
+tells what happened in words, filters it and exports it as CSV, and nothing that would change
+data is offered (the server refuses it anyway)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.support.console import create_admin, signed_in
+from tests.support.fleet import Fleet
+from tests.support.live_shares import staff_api_token
+
+AUDITOR = ("audrey@example.org", "Audrey Auditor", "numbers never sleep at night")
+
+
+@pytest.mark.fleet
+def test_auditor_reads_activity_exports_csv_and_changes_nothing(
+    fleet: Fleet, browser: Browser
+) -> None:
+    token = staff_api_token(fleet.database)
+    with httpx.Client(base_url=fleet.api_url, headers={"Authorization": f"Bearer {token}"}) as api:
+        customer = api.post(
+            "/api/customers",
+            json={"name": "Sophie Martin", "email": "sophie@example.org", "mobile": "+41791234567"},
+        ).json()
+        vault = api.post(
+            f"/api/customers/{customer['id']}/vaults", json={"name": "Tax 2025"}
+        ).json()
+        api.put(f"/api/vaults/{vault['id']}/files/return.pdf", content=b"%PDF-1")
+        share = api.post(f"/api/vaults/{vault['id']}/shares", json={}).json()
+        assert api.post(f"/api/shares/{share['id']}/revoke").status_code == 200
+    create_admin(fleet, AUDITOR)
+    with sqlite3.connect(fleet.database) as connection:
+        connection.execute("UPDATE users SET role = 'auditor' WHERE email = ?", (AUDITOR[0],))
+    page = signed_in(fleet, browser, AUDITOR)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Users")).to_have_count(0)
+
+    nav.get_by_role("link", name="Activity").click()
+    activity = page.get_by_role("table", name="Activity")
+    expect(activity).to_contain_text("Staff member #1 created the customer “Sophie Martin”.")
+    expect(activity).to_contain_text("created the vault “Tax 2025”")
+    expect(activity).to_contain_text("Staff member #1 revoked the share “Sophie Martin”.")
+    page.get_by_label("Kind of thing").select_option(label="customer")
+    page.get_by_role("button", name="Filter").click()
+    expect(activity.get_by_role("row").filter(has_text="vault")).to_have_count(0)
+    expect(activity).to_contain_text("“Sophie Martin”")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Export these entries (CSV)").click()
+    exported = Path(waiting.value.path()).read_text()
+    assert "customers" in exported and "vaults" not in exported
+
+    nav.get_by_role("link", name="Customers").click()
+    page.get_by_role("link", name="Sophie Martin").click()
+    expect(page.get_by_role("heading", name="Sophie Martin")).to_be_visible()
+    expect(page.get_by_role("link", name="New customer")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save the changes")).to_have_count(0)
+    expect(page.get_by_role("button", name="Create the vault")).to_have_count(0)
+    page.get_by_role("link", name="Tax 2025").click()
+    expect(page.get_by_role("link", name="return.pdf")).to_be_visible()
+    expect(page.get_by_label("Choose files")).to_have_count(0)
+    expect(page.get_by_role("button", name="Delete return.pdf")).to_have_count(0)
+    expect(page.get_by_role("button", name="Share and send the link")).to_have_count(0)
+    page.get_by_role("link", name="Share with Sophie Martin").click()
+    expect(page.get_by_text("Revoked")).to_be_visible()
+    expect(page.get_by_role("button", name="Send a new code")).to_have_count(0)
+    page.goto(f"{fleet.api_url}/#/customers/new")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
