@@ -71,6 +71,7 @@ def test_each_channel_delivers_to_its_sink_and_reports_sent(fleet: Fleet) -> Non
 
 
 def test_nats_outage_is_reported_and_loses_nothing(fleet: Fleet, nats_server: NatsServer) -> None:
+    """Also: a NATS restart is one warning per process, not an ERROR per reconnect attempt."""
     first = _send_one_per_channel(fleet)
     wait_for(lambda: _all_sent(fleet, first), timeout=60, what="first round sent")
 
@@ -91,3 +92,8 @@ def test_nats_outage_is_reported_and_loses_nothing(fleet: Fleet, nats_server: Na
     sinks = _sink_ids(fleet)
     for channel in first:  # each delivery exactly once, none lost, none doubled
         assert sorted(sinks[channel]) == sorted([first[channel], during[channel]]), channel
+    assert fleet.log_lines("ERROR") == {}
+    warned = fleet.log_lines("WARNING")
+    assert {name for name in fleet.processes if "NATS disconnected" in warned.get(name, [])} == set(
+        fleet.processes
+    )

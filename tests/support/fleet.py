@@ -4,6 +4,7 @@ against a test's own NATS server."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -56,6 +57,17 @@ class Fleet:
 
     def health(self) -> httpx.Response:
         return httpx.get(f"{self.api_url}/api/health", timeout=5)
+
+    def log_lines(self, level: str) -> dict[str, list[str]]:
+        """Each process's JSON log lines at `level`, by process name (messages only)."""
+        found: dict[str, list[str]] = {}
+        for name in self.processes:
+            for line in (self.root / f"{name}.log").read_text().splitlines():
+                with contextlib.suppress(ValueError):
+                    entry = json.loads(line)
+                    if entry.get("level") == level:
+                        found.setdefault(name, []).append(entry["message"])
+        return found
 
 
 def _spawn(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -11,6 +11,8 @@ from typing import Any
 import nats
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError, NoServersError, StaleConnectionError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
@@ -124,6 +126,26 @@ def cancel_requested() -> bool:
     return task is not None and task.cancelling() > 0
 
 
+# What nats-py reports while the server is away or restarting: the link logs the disconnect
+# once and health turns degraded after its grace; one ERROR with a traceback per reconnect
+# attempt and service would page the operators (> 10 errors an hour) for a routine restart.
+_CONNECTION_ERRORS = (
+    OSError,  # refused, reset, timed out
+    StaleConnectionError,  # and UnexpectedEOF
+    ConnectionClosedError,
+    NoServersError,
+    NatsTimeoutError,
+)
+
+
+async def _on_error(exc: Exception) -> None:
+    """nats-py's error callback: a lost connection at DEBUG, anything else as an error."""
+    if isinstance(exc, _CONNECTION_ERRORS):
+        log.debug("NATS connection error", extra={"error": repr(exc)})
+    else:
+        log.error("NATS error", extra={"error": repr(exc)})
+
+
 async def connect(url: str, *, name: str, **callbacks: Any) -> NATS:
     """Connect to NATS, retrying until the first connection succeeds; reconnect for ever after."""
     while True:
@@ -135,6 +157,7 @@ async def connect(url: str, *, name: str, **callbacks: Any) -> NATS:
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=1,
                 connect_timeout=2,
+                error_cb=_on_error,
                 **callbacks,
             )
         except Exception as exc:  # NoServersError, OSError, TimeoutError...
