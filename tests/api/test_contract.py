@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.identity import Harness, fake_clock, harness
+from tests.support.identity import CSRF, PASSWORD, Harness, fake_clock, harness
+from tests.support.shares import create_share, enter_code, staff, vault_with_files
 from tests.support.vaults import new_customer, new_vault, token_headers
 from vault03_api.bounds import MAX_INTEGER
 
@@ -105,3 +106,104 @@ def test_405_names_every_method_of_the_path(harness: Harness) -> None:
     assert response.status_code == 405
     assert response.json()["error"] == "Method Not Allowed"
     assert response.headers["allow"] == "GET, POST"
+
+
+def _upload(harness: Harness, headers: dict[str, str], vault_id: int, body: bytes) -> Any:
+    return harness.client.post(
+        f"/api/vaults/{vault_id}/files",
+        content=body,
+        headers={**headers, "Content-Type": "multipart/form-data; boundary=abc"},
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"--abcX",
+        b"--abc\r\nno colon here\r\n\r\nx",
+        b'--abc\r\nContent-Disposition: form-data; name="file"; filename="'
+        + b"a" * 5000
+        + b'"\r\n\r\nxx\r\n--abc--\r\n',
+    ],
+    ids=["boundary", "header", "long-name"],
+)
+def test_malformed_forms_get_a_json_400(harness: Harness, body: bytes) -> None:
+    headers = token_headers(harness, "staff")
+    vault_id = new_vault(harness, headers)
+    response = _upload(harness, headers, vault_id, body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"].startswith("the form cannot be parsed")
+
+
+@pytest.mark.parametrize("when", ["0", "1700000000", "2026-01-01", "true"])
+def test_times_are_date_time_text(harness: Harness, when: str) -> None:
+    headers = token_headers(harness, "admin")
+    _refused(harness.client.get("/api/audit", params={"until": when}, headers=headers))
+    _refused(harness.client.get("/api/audit", params={"since": when}, headers=headers))
+    accepted = harness.client.get(
+        "/api/audit", params={"since": "2026-01-01T00:00:00Z"}, headers=headers
+    )
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_static_path_beside_an_id_answers_405(harness: Harness) -> None:
+    headers = token_headers(harness, "admin")
+    response = harness.client.get("/api/users/force-password-reset", headers=headers)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "POST"
+
+
+def test_the_document_declares_what_the_access_check_and_parser_answer(harness: Harness) -> None:
+    paths = harness.client.get("/openapi.json").json()["paths"]
+    # Signed-in routes: 401, 403; closed during maintenance: 503; with a JSON body: 400.
+    assert {"400", "401", "403", "503"} <= set(paths["/api/customers"]["post"]["responses"])
+    assert {"401", "403", "503"} <= set(paths["/api/customers"]["get"]["responses"])
+    # Login stays open during maintenance; the portal is public but closes.
+    assert "503" not in paths["/api/auth/login"]["post"]["responses"]
+    gone = paths["/s/{token}"]["get"]["responses"]
+    assert "503" in gone
+    assert "401" not in gone
+
+
+def test_non_ascii_tokens_are_refused_not_crashed(harness: Harness) -> None:
+    """Secrets are compared as bytes: a non-ASCII CSRF token or TOTP code is a wrong one."""
+    headers = staff(harness)
+    vault_id, _ = vault_with_files(harness, headers, {"report.pdf": b"%PDF-1.7"})
+    shared = create_share(harness, headers, vault_id)
+    browser = harness.new_client()
+    assert enter_code(browser, shared).status_code == 303
+    logout = browser.post(f"{shared.path}/logout", data={"csrf": "é" * 43})
+    assert logout.status_code == 403, logout.text
+    upload = browser.post(
+        f"{shared.path}/files", params={"csrf": "é"}, files={"file": ("a.txt", b"a")}
+    )
+    assert upload.status_code == 403, upload.text
+
+    harness.create_user("eve@example.org", role="staff")
+    login = harness.client.post(
+        "/api/auth/login", json={"email": "eve@example.org", "password": PASSWORD}
+    )
+    step = harness.client.post(
+        "/api/auth/totp",
+        json={"code": "١٢٣٤٥٦"},  # Arabic-Indic digits: str.isdigit() says yes
+        headers={CSRF: login.json()["csrf_token"]},
+    )
+    assert step.status_code == 401, step.text
+    csrf = harness.login("eve@example.org")
+    refused = harness.client.post(
+        "/api/customers", json={}, headers={CSRF: ("é" + csrf[1:]).encode("latin-1")}
+    )
+    assert refused.status_code == 403, refused.text
+
+
+def test_integral_numbers_are_integers(harness: Harness) -> None:
+    """JSON Schema's integer includes 5.0: what the schema allows, the API takes."""
+    headers = token_headers(harness, "staff")
+    customer = new_customer(harness, headers)
+    created = harness.client.post(
+        f"/api/customers/{customer['id']}/vaults",
+        json={"name": "Tax 2026", "quota_bytes": 1030.0},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["quota_bytes"] == 1030

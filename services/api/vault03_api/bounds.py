@@ -1,10 +1,12 @@
-"""Integer bounds for what clients send, so no number reaches SQLite that it cannot store."""
+"""Integers clients send: bounded so no number reaches SQLite that it cannot store, and typed
+as JSON Schema types them, so `"5"` and `true` are refused rather than coerced."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path
+from pydantic import BeforeValidator, Field
 
 # The largest integer a JSON client (JavaScript's Number) holds exactly; SQLite stores up to
 # 2**63 - 1, and the OpenAPI document carries bounds as floats, which keep 2**53 - 1 exact.
@@ -12,3 +14,20 @@ MAX_INTEGER = 2**53 - 1
 
 RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 """A row id in a route's path."""
+
+
+def _json_integer(value: Any) -> Any:
+    # JSON Schema's integer is 5 or 5.0; pydantic would also take "5" and true.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("expected an integer")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""Put after the bounds: `Annotated[int, Field(ge=1, le=60), JSON_INTEGER]`."""
+
+Count = Annotated[int, Field(ge=0, le=MAX_INTEGER), JSON_INTEGER]
+"""A size or a count in a request body."""
+
+Positive = Annotated[int, Field(ge=1, le=MAX_INTEGER), JSON_INTEGER]
+"""An id, a limit or a number of days in a request body."""

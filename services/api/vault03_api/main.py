@@ -34,6 +34,7 @@ from vault03_api.maintenance.gate import MaintenanceGate
 from vault03_api.maintenance.page import install_maintenance_page
 from vault03_api.maintenance.router import router as maintenance_router
 from vault03_api.migrations import upgrade_database
+from vault03_api.openapi import document_refusals
 from vault03_api.ops.connections import bounded_http_protocol
 from vault03_api.ops.housekeeping import housekeeping_forever
 from vault03_api.ops.lock import hold_data_dir
@@ -189,6 +190,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(maintenance_router)
     install_console(app, settings)
+    document_refusals(app)
     return app
 
 

@@ -3,9 +3,11 @@ the sqlite3 shell, compare with SQLite's datetime('now'), and come back as aware
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
 from sqlalchemy import Column, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -14,6 +16,23 @@ from sqlmodel import Field
 from vault03_api import clock
 
 TEXT_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+_DATE_AND_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _date_and_time_text(value: Any) -> Any:
+    # Pydantic would also take a bare number (seconds since 1970) or a date alone; the
+    # OpenAPI document promises RFC 3339 date-times, so only those pass.
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_AND_TIME.match(value)):
+        return value
+    raise ValueError("expected a date and time, e.g. 2026-12-31T18:00:00Z")
+
+
+DATE_AND_TIME_TEXT = BeforeValidator(_date_and_time_text)
+"""Refuses what is not RFC 3339 date-time text: `Annotated[AwareDatetime, DATE_AND_TIME_TEXT]`."""
+
+IsoDateTime = Annotated[datetime, DATE_AND_TIME_TEXT]
+"""A datetime a client sends: RFC 3339 text only."""
 
 
 def to_text(value: datetime) -> str:

@@ -106,7 +106,8 @@ def app_routes(harness: Harness) -> set[tuple[str, str]]:
             continue
         if context.path in {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}:
             continue
-        routes.update((method, context.path) for method in context.methods - {"HEAD"})
+        # path_format: the path as documented, without convertors such as {user_id:int}
+        routes.update((method, context.path_format) for method in context.methods - {"HEAD"})
     return routes
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from vault03_api.bounds import MAX_INTEGER
+from vault03_api.timestamps import IsoDateTime
 
 
 class AuditFilter(BaseModel):
@@ -18,8 +19,8 @@ class AuditFilter(BaseModel):
     changed_by: int | None = Field(None, ge=1, le=MAX_INTEGER)
     action: Literal["c", "u", "d", "r"] | None = None
     event: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
 
 
 class AuditEntryOut(BaseModel):

@@ -106,7 +106,9 @@ def _check_csrf(request: Request, principal: Principal, settings: ApiSettings) -
     if origin is not None and foreign_origin(origin, settings):
         raise Forbidden("cross-origin request refused")
     sent = request.headers.get(CSRF_HEADER, "")
-    if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+    if not principal.csrf_token or not hmac.compare_digest(
+        sent.encode(), principal.csrf_token.encode()
+    ):
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from vault03_api.auth.models import Role, Stage
-from vault03_api.bounds import MAX_INTEGER
+from vault03_api.bounds import Positive
 from vault03_api.text import Line
 
 
@@ -70,7 +70,7 @@ class MessageOut(BaseModel):
 
 class TokenIn(BaseModel):
     name: Line = Field(min_length=1, max_length=100)
-    expires_in_days: int = Field(90, ge=1, le=MAX_INTEGER, strict=True)
+    expires_in_days: Positive = 90
 
 
 class TokenOut(BaseModel):

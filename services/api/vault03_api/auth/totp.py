@@ -46,6 +46,6 @@ def matching_step(secret: str, code: str, *, at: datetime) -> int | None:
     now = current_step(at)
     found = None
     for step in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):
-        if hmac.compare_digest(code_at_step(secret, step), code):
+        if hmac.compare_digest(code_at_step(secret, step).encode(), code.encode()):
             found = step
     return found

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from vault03_api.bounds import MAX_INTEGER
+from vault03_api.bounds import JSON_INTEGER, Positive
 from vault03_api.maintenance.models import MaintenanceWindow
 from vault03_api.maintenance.service import MAX_DURATION, Announced
 from vault03_api.text import Text
+from vault03_api.timestamps import DATE_AND_TIME_TEXT
 
 MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
 
@@ -48,19 +49,19 @@ class MaintenanceStatusOut(BaseModel):
 
 
 class ScheduleIn(BaseModel):
-    starts_at: AwareDatetime = Field(description="With its UTC offset, at least 24 h ahead")
-    duration_minutes: int = Field(ge=1, le=MAX_MINUTES, strict=True)
+    starts_at: Annotated[AwareDatetime, DATE_AND_TIME_TEXT] = Field(
+        description="With its UTC offset, at least 24 h ahead"
+    )
+    duration_minutes: Annotated[int, Field(ge=1, le=MAX_MINUTES), JSON_INTEGER]
     message: Text = Field(min_length=1, max_length=500, description="What is done, and why")
     emergency: bool = Field(False, description="Allows less than 24 hours of notice")
     notify_share_recipients: bool = False
 
 
 class OnIn(BaseModel):
-    window_id: int | None = Field(
-        None, ge=1, le=MAX_INTEGER, strict=True, description="Default: the scheduled window due now"
-    )
+    window_id: Positive | None = Field(None, description="Default: the scheduled window due now")
     emergency: bool = Field(False, description="No window due: start an unannounced one now")
-    duration_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES, strict=True)
+    duration_minutes: Annotated[int, Field(ge=1, le=MAX_MINUTES), JSON_INTEGER] | None = None
     message: Text | None = Field(None, max_length=500)
 
 

@@ -192,12 +192,17 @@ async def view(
 @router.post(
     "/{token}/code",
     response_class=Response,
-    responses={303: {"description": "Right code: to the documents"}, 401: _HTML, 410: _HTML},
+    responses={
+        303: {"description": "Right code: to the documents"},
+        401: _HTML,
+        403: _HTML,
+        410: _HTML,
+    },
 )
 @public
 async def enter_code(
     token: str,
-    code: Annotated[str, Form(max_length=50)],
+    code: Annotated[str, Form(min_length=1, max_length=50)],
     request: Request,
     state: StateDep,
     form_token: Annotated[str, Form(max_length=100)] = "",
@@ -319,7 +324,14 @@ async def download(token: str, file_id: str, request: Request, state: StateDep) 
 @router.post(
     "/{token}/files",
     response_class=Response,
-    responses={303: {"description": "Received: back to the page"}, 403: _HTML, 413: _HTML},
+    responses={
+        303: {"description": "Received: back to the page"},
+        400: _HTML,
+        401: _HTML,
+        403: _HTML,
+        410: _HTML,
+        413: _HTML,
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -408,13 +420,17 @@ async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Re
     return stored.name
 
 
-@router.post("/{token}/logout", response_class=Response, responses={303: {}, 401: _HTML})
+@router.post(
+    "/{token}/logout",
+    response_class=Response,
+    responses={303: {}, 401: _HTML, 403: _HTML, 410: _HTML},
+)
 @public
 async def logout(
     token: str,
     request: Request,
     state: StateDep,
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
     """End the portal session (the link keeps working with the code)."""
     settings = state.settings

@@ -242,7 +242,7 @@ def end_session(
 ) -> None:
     """Log out of the portal."""
     share, portal = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
-    if not secrets.compare_digest(csrf, portal.csrf_token):
+    if not secrets.compare_digest(csrf.encode(), portal.csrf_token.encode()):
         raise PortalError(403, "The form has expired; reload the page.")
     session.delete(portal)
     log_access(
@@ -474,7 +474,7 @@ def begin_upload(
     share, portal = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
     assert share.id is not None
     limit = settings.share_max_uploads
-    if not csrf or not secrets.compare_digest(csrf, portal.csrf_token):
+    if not csrf or not secrets.compare_digest(csrf.encode(), portal.csrf_token.encode()):
         outcome, refusal = "csrf_refused", Refusal(403, "The form has expired; reload the page.")
     elif not share.can_upload:
         outcome, refusal = "not_permitted", Refusal(403, "This share does not accept files.")

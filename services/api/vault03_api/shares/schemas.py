@@ -6,10 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
-from vault03_api.bounds import MAX_INTEGER
+from vault03_api.bounds import Positive
 from vault03_api.customers.models import CodeChannel
 from vault03_api.shares.models import Permission, ShareStatus
 from vault03_api.text import Line, Text
+from vault03_api.timestamps import IsoDateTime
 
 
 class RecipientIn(BaseModel):
@@ -37,10 +38,8 @@ class ShareIn(BaseModel):
         description="How the code travels; default: the recipient's preferred channel, "
         "falling back to one that is possible (no mobile: postal, then email)",
     )
-    expires_at: datetime | None = Field(None, description="Default: share_default_days from now")
-    max_downloads: int | None = Field(
-        None, ge=1, le=MAX_INTEGER, strict=True, description="None: no limit"
-    )
+    expires_at: IsoDateTime | None = Field(None, description="Default: share_default_days from now")
+    max_downloads: Positive | None = Field(None, description="None: no limit")
     note: Text | None = Field(None, max_length=2000, description="Shown to the recipient")
     notify_on_access: bool = False
 
@@ -52,7 +51,7 @@ class ShareIn(BaseModel):
 
 
 class ExtendIn(BaseModel):
-    expires_at: datetime
+    expires_at: IsoDateTime
 
     @model_validator(mode="after")
     def _aware(self) -> ExtendIn:

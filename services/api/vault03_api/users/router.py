@@ -73,7 +73,7 @@ def force_password_reset_all(session: SessionDep, state: StateDep) -> ResetCount
 
 
 @router.get(
-    "/{user_id}", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS)
+    "/{user_id:int}", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS)
 )
 @access(Role.ADMIN)
 def get_user(user_id: RowId, session: ReadSessionDep) -> AdminUserOut:
@@ -81,7 +81,7 @@ def get_user(user_id: RowId, session: ReadSessionDep) -> AdminUserOut:
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:int}",
     response_model=AdminUserOut,
     responses=error_responses(NotFound, IdentityConflict, *_ERRORS),
 )
@@ -95,7 +95,7 @@ def update_user(user_id: RowId, body: UserPatch, session: SessionDep) -> AdminUs
 
 
 @router.post(
-    "/{user_id}/disable",
+    "/{user_id:int}/disable",
     response_model=AdminUserOut,
     responses=error_responses(NotFound, IdentityConflict, *_ERRORS),
 )
@@ -106,7 +106,9 @@ def disable_user(user_id: RowId, session: SessionDep) -> AdminUserOut:
 
 
 @router.post(
-    "/{user_id}/enable", response_model=AdminUserOut, responses=error_responses(NotFound, *_ERRORS)
+    "/{user_id:int}/enable",
+    response_model=AdminUserOut,
+    responses=error_responses(NotFound, *_ERRORS),
 )
 @access(Role.ADMIN)
 def enable_user(user_id: RowId, session: SessionDep) -> AdminUserOut:
@@ -114,7 +116,7 @@ def enable_user(user_id: RowId, session: SessionDep) -> AdminUserOut:
 
 
 @router.post(
-    "/{user_id}/reset-2fa",
+    "/{user_id:int}/reset-2fa",
     response_model=AdminUserOut,
     responses=error_responses(NotFound, *_ERRORS),
 )
@@ -125,7 +127,7 @@ def reset_two_factor(user_id: RowId, session: SessionDep) -> AdminUserOut:
 
 
 @router.post(
-    "/{user_id}/force-password-reset",
+    "/{user_id:int}/force-password-reset",
     response_model=ResetCountOut,
     responses=error_responses(NotFound, *_ERRORS),
 )

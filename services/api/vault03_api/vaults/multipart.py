@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from vault03_api.vaults.exceptions import BadUpload
@@ -94,7 +95,10 @@ class MultipartFile:
         if self._received > self._limit:
             # seal_stream enforces the file's own limit; this bounds everything else.
             raise BadUpload("the form is larger than the file size limit allows")
-        self._parser.write(piece)
+        try:
+            self._parser.write(piece)
+        except MultipartParseError as error:
+            raise BadUpload(f"the form cannot be parsed: {error}") from None
         return True
 
     async def start(self) -> None:

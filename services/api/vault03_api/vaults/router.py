@@ -149,7 +149,8 @@ def _declared_size(request: Request) -> int | None:
     response_model=FileOut,
     status_code=status.HTTP_201_CREATED,
     responses=_UPLOAD_ERRORS,
-    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
+    # No body is an empty file, as an empty body is.
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": False}},
 )
 @access(*_WRITERS)
 async def upload_raw(

@@ -6,16 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from vault03_api.bounds import MAX_INTEGER
+from vault03_api.bounds import Count
 from vault03_api.text import Line, Text
 
 
 class VaultIn(BaseModel):
     name: Line = Field(min_length=1, max_length=200)
     description: Text | None = Field(None, max_length=2000)
-    quota_bytes: int | None = Field(
-        None, ge=0, le=MAX_INTEGER, strict=True, description="None: no quota"
-    )
+    quota_bytes: Count | None = Field(None, description="None: no quota")
 
 
 class VaultPatch(BaseModel):
@@ -23,7 +21,7 @@ class VaultPatch(BaseModel):
 
     name: Line | None = Field(None, min_length=1, max_length=200)
     description: Text | None = Field(None, max_length=2000)
-    quota_bytes: int | None = Field(None, ge=0, le=MAX_INTEGER, strict=True)
+    quota_bytes: Count | None = None
 
 
 class VaultOut(BaseModel):
