@@ -1,5 +1,6 @@
 """The OpenAPI document names every refusal a route can give, not only those its own code raises:
-the access check's (401, 403, 503 during maintenance) and an unparsable body's (400)."""
+the access check's (401, 403), an unparsable body's (400), a full writer queue's and
+maintenance's (503)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from fastapi.routing import iter_route_contexts
 
 from vault03_api.auth.access import Policy, policy_of
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
+from vault03_api.db import WritersBusy
 from vault03_api.errors import AppError, ErrorBody
-from vault03_api.maintenance.exceptions import UnderMaintenance
 
 _ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
@@ -31,11 +32,13 @@ def _refusals(policy: Policy | None, *, has_body: bool) -> dict[str, dict[str, A
         errors: tuple[type[AppError], ...] = (NotAuthenticated, Forbidden)
         for error in errors:
             refusals[str(error.status_code)] = _refusal(error.__name__)
+    # Any route may need a write turn (an audit row at least), and the writer queue refuses
+    # at once when full; maintenance adds its 503 where it closes the route. Browsers get the
+    # maintenance page, API clients the JSON error (maintenance/page.py).
+    busy = "Too many writes waiting; see Retry-After"
     if policy is None or not policy.during_maintenance:
-        # Browsers get the maintenance page, API clients the JSON error (maintenance/page.py).
-        refusals[str(UnderMaintenance.status_code)] = _refusal(
-            "Down for maintenance (admins still pass); see Retry-After", html=True
-        )
+        busy += ", or down for maintenance (admins still pass)"
+    refusals[str(WritersBusy.status_code)] = _refusal(busy, html=True)
     return refusals
 
 

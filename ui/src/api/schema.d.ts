@@ -2217,6 +2217,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many writes waiting; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
         };
     };
     submit_totp_api_auth_totp_post: {
@@ -2284,6 +2294,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes waiting; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
                 };
             };
         };
@@ -2355,6 +2375,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many writes waiting; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
         };
     };
     me_api_auth_me_get: {
@@ -2393,6 +2423,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many writes waiting; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
         };
     };
     logout_api_auth_logout_post: {
@@ -2427,6 +2467,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes waiting; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
                 };
             };
         };
@@ -2476,7 +2526,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2555,7 +2605,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2603,7 +2653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2682,7 +2732,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2734,7 +2784,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2786,7 +2836,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,7 +2884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2904,7 +2954,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2970,7 +3020,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3018,7 +3068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3097,7 +3147,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3145,7 +3195,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3213,7 +3263,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3303,7 +3353,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3380,7 +3430,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3448,7 +3498,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3516,7 +3566,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3584,7 +3634,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3701,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3716,7 +3766,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3779,7 +3829,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3849,7 +3899,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3917,7 +3967,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3983,7 +4033,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4064,7 +4114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4132,7 +4182,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4213,7 +4263,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4281,7 +4331,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4347,7 +4397,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4428,7 +4478,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4496,7 +4546,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4589,7 +4639,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4680,7 +4730,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4748,7 +4798,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4814,7 +4864,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4976,7 +5026,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5057,7 +5107,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5125,7 +5175,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5193,7 +5243,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5261,7 +5311,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5338,7 +5388,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5415,7 +5465,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5483,7 +5533,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5573,7 +5623,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5644,7 +5694,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5712,7 +5762,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5764,7 +5814,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5850,7 +5900,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6036,7 +6086,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6122,7 +6172,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6308,6 +6358,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many writes waiting; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
         };
     };
     schedule_window_api_maintenance_windows_post: {
@@ -6377,7 +6437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6454,7 +6514,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6542,7 +6602,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6621,7 +6681,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Down for maintenance (admins still pass); see Retry-After */
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
             503: {
                 headers: {
                     [name: string]: unknown;
