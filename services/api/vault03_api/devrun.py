@@ -51,9 +51,8 @@ def main() -> None:
             "\n  encrypted files cannot be read.\n"
         )
     env = dict(os.environ)
-    console = Path("ui/dist")
-    if (console / "index.html").is_file():
-        env.setdefault("VAULT03_API_UI_DIR", str(console.resolve()))
+    # `make run` builds the console beside the fleet; the API serves it once it is there.
+    env.setdefault("VAULT03_API_UI_DIR", str(Path("ui/dist").resolve()))
     # Plain HTTP on loopback: a Secure cookie would not come back (production refuses this).
     env.setdefault("VAULT03_API_SESSION_COOKIE_SECURE", "false")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -67,9 +66,8 @@ def main() -> None:
         )
         env["VAULT03_NATS_URL"] = f"nats://127.0.0.1:{NATS_PORT}"
         processes.insert(0, "nats")
-    shown = "" if "VAULT03_API_UI_DIR" in env else "  (not built: see above)"
     print(
-        f"  Console: http://{settings.host}:{settings.port}/{shown}\n"
+        f"  Console: http://{settings.host}:{settings.port}/\n"
         f"  API:     http://{settings.host}:{settings.port}/api/health\n"
         f"  NATS:    {env['VAULT03_NATS_URL']}\n"
         f"  Sinks:   {var / 'outbox'}/ (email/*.eml, sms.jsonl, postal/*.pdf, telegram.jsonl)\n"
