@@ -4,6 +4,7 @@ as `sent`; with NATS down, health says so and deliveries wait; after, each goes 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def fleet(tmp_path: Path, nats_server: NatsServer) -> Iterator[Fleet]:
 def _send_one_per_channel(fleet: Fleet) -> dict[str, str]:
     return {
         "email": fleet.send_test("email", "--to", "client@example.com"),
-        "sms": fleet.send_test("sms", "--to", "+33612345678"),
+        "sms": fleet.send_test("sms", "--to", "+33 6 12 34 56 78"),  # as people write it
         "postal": fleet.send_test("postal", "--address", json.dumps(ADDRESS)),
         "telegram": fleet.send_test("telegram"),
     }
@@ -65,9 +66,24 @@ def test_each_channel_delivers_to_its_sink_and_reports_sent(fleet: Fleet) -> Non
     sinks = _sink_ids(fleet)
     for channel, delivery_id in ids.items():
         assert sinks[channel] == [delivery_id], channel
+    texts = (fleet.outbox / "sms.jsonl").read_text().splitlines()
+    assert json.loads(texts[0])["to"] == "+33612345678"
     eml = (fleet.outbox / "email" / f"{ids['email']}.eml").read_text()
     assert "To: client@example.com" in eml
     assert (fleet.outbox / "postal" / f"{ids['postal']}.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_send_test_refuses_what_it_cannot_send_in_words(fleet: Fleet) -> None:
+    for channel, args, problem in [
+        ("sms", ("--to", "12"), "not a valid phone number"),
+        ("postal", ("--address", '{"name": "Jeanne"}'), "line1: Field required"),
+        ("postal", ("--address", "12 rue des Lilas"), "Invalid JSON"),
+    ]:
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            fleet.send_test(channel, *args)
+        assert refused.value.returncode == 2
+        assert problem in refused.value.stderr and "Traceback" not in refused.value.stderr
+    assert fleet.statuses() == {}
 
 
 def test_nats_outage_is_reported_and_loses_nothing(fleet: Fleet, nats_server: NatsServer) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+from pydantic import ValidationError
 
 from vault03_api.audit.cli import audit
+from vault03_api.customers.exceptions import InvalidCustomer
+from vault03_api.customers.service import normalise_mobile
 from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.keys.cli import keys
@@ -64,24 +65,34 @@ def deliveries() -> None:
 @click.option("--address", help="Postal address as JSON (name, line1, postal_code, city, ...).")
 def send_test(channel: str, recipient: str | None, text: str, address: str | None) -> None:
     """Queue a test message on one channel and print its delivery id."""
+    settings = ApiSettings()
     message = SendTestMessage(subject="VAULT03 test", body=text)
     outgoing: Outgoing
-    match channel:
-        case "email":
-            if not recipient:
-                raise click.UsageError("--to is required for email")
-            outgoing = message.email(to=recipient)
-        case "sms":
-            if not recipient:
-                raise click.UsageError("--to is required for sms")
-            outgoing = message.sms(to=recipient)
-        case "postal":
-            if not address:
-                raise click.UsageError("--address is required for postal")
-            outgoing = message.letter(address=PostalAddress.model_validate(json.loads(address)))
-        case _:
-            outgoing = message.telegram(chat_id=recipient)
-    settings = ApiSettings()
+    try:
+        match channel:
+            case "email":
+                if not recipient:
+                    raise click.UsageError("--to is required for email")
+                outgoing = message.email(to=recipient)
+            case "sms":
+                if not recipient:
+                    raise click.UsageError("--to is required for sms")
+                # Any common way of writing it, as staff type it for a customer.
+                mobile = normalise_mobile(recipient, region=settings.phone_default_region)
+                outgoing = message.sms(to=mobile)
+            case "postal":
+                if not address:
+                    raise click.UsageError("--address is required for postal")
+                outgoing = message.letter(address=PostalAddress.model_validate_json(address))
+            case _:
+                outgoing = message.telegram(chat_id=recipient)
+    except InvalidCustomer as error:
+        raise click.BadParameter(f"{recipient}: {error.message}", param_hint="--to") from None
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in error.errors()
+        )
+        raise click.UsageError(f"not a message that can be sent: {problems}") from None
     engine = create_db_engine(settings.database_path)
     with session_scope(engine) as session:
         delivery = enqueue_delivery(session, outgoing=outgoing)
