@@ -139,6 +139,11 @@ def _cell(text: str) -> str:
     return f"`{text}`" if text else "unset"
 
 
+def meaning(field: FieldInfo) -> str:
+    """A field's description on one line (docstrings wrap), for a table cell or a comment."""
+    return " ".join((field.description or "").split())
+
+
 def readme_section() -> str:
     """The configuration reference as Markdown tables, one per service."""
     lines = [BEGIN, "", "#### Fleet-wide (every service)", ""]
@@ -149,7 +154,7 @@ def readme_section() -> str:
             variable = env_name(ServiceSettings, name, field)
             lines.append(
                 f"| `{variable}` | {_cell(env_value(default_of(field)))} | "
-                f"{_cell(fleet.get(variable, ''))} | {field.description} |"
+                f"{_cell(fleet.get(variable, ''))} | {meaning(field)} |"
             )
     lines.append(
         f"| `{CONFIG_ENV}` | unset | {_cell(fleet.get(CONFIG_ENV, ''))} | API only: a "
@@ -166,7 +171,7 @@ def readme_section() -> str:
             lines.append(
                 f"| `{variable}` | {default} | "
                 f"{_cell(in_compose) if in_compose is not None else 'as default'} | "
-                f"{field.description} |"
+                f"{meaning(field)} |"
             )
     return "\n".join([*lines, "", END])
 
@@ -183,7 +188,7 @@ def env_example(service: str) -> str:
     ]
     for name, field in service_fields(settings):
         variable = env_name(settings, name, field)
-        lines += ["", f"# {field.description}"]
+        lines += ["", f"# {meaning(field)}"]
         if required(field):
             lines += ["# Required.", f"{variable}="]
         else:
