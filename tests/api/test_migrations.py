@@ -126,3 +126,54 @@ def test_stored_file_names_lose_their_invisible_characters(tmp_path: Path) -> No
         ("c", "plain.pdf"),
         ("d", "old_.txt"),
     ]
+
+
+def test_files_superseded_before_versions_become_older_versions(tmp_path: Path) -> None:
+    from alembic import command
+
+    from vault03_api.migrations import alembic_config
+
+    engine = create_db_engine(tmp_path / "data.db")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0012")
+        connection.exec_driver_sql(
+            "INSERT INTO users (name, email, role, security_stamp, created_at, updated_at) "
+            "VALUES ('S', 's@example.org', 'staff', 'x', '2026-01-01', '2026-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO customers (name, email, preferred_channel, created_at, updated_at) "
+            "VALUES ('A', 'a@example.org', 'email', '2026-01-01', '2026-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO vaults (customer_id, name, created_at, updated_at) "
+            "VALUES (1, 'v', '2026-01-01', '2026-01-01')"
+        )
+        # a1 <- a2 <- a3 replaced one another; d was deleted by hand before e was uploaded
+        # later under its name; r was sent by a recipient.
+        for file_id, name, created_at, deleted_at, uploaded_by in [
+            ("a1", "a.pdf", "2026-01-01T01", "2026-01-01T02", 1),
+            ("a2", "a.pdf", "2026-01-01T02", "2026-01-01T03", 1),
+            ("a3", "a.pdf", "2026-01-01T03", None, 1),
+            ("d", "d.pdf", "2026-01-01T01", "2026-01-01T02", 1),
+            ("e", "d.pdf", "2026-01-01T04", None, 1),
+            ("r", "r.pdf", "2026-01-01T01", None, None),
+        ]:
+            connection.exec_driver_sql(
+                "INSERT INTO files (id, vault_id, name, content_type, size, key_version,"
+                " wrapped_key, uploaded_by, created_at, deleted_at)"
+                " VALUES (?, 1, ?, 'application/pdf', 0, 1, x'00', ?, ?, ?)",
+                (file_id, name, uploaded_by, created_at, deleted_at),
+            )
+    upgrade_database(engine, database=tmp_path / "data.db", backup_dir=tmp_path / "backup")
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT id, lineage FROM files ORDER BY id").all()
+    assert dict(tuple(row) for row in rows) == {
+        "a1": "a1",
+        "a2": "a1",
+        "a3": "a1",
+        "d": "d",
+        "e": "e",
+        "r": "r",
+    }

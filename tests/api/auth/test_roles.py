@@ -66,6 +66,9 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/files/{file_id}"): ANY,
     ("GET", "/api/files/{file_id}/content"): STAFF,
     ("DELETE", "/api/files/{file_id}"): STAFF,
+    ("GET", "/api/files/{file_id}/versions"): ANY,
+    ("GET", "/api/files/{file_id}/versions/{version_id}/content"): STAFF,
+    ("POST", "/api/files/{file_id}/versions/{version_id}/restore"): STAFF,
     # shares: staff manage them, auditors read them (metadata and access logs)
     ("POST", "/api/vaults/{vault_id}/shares"): STAFF,
     ("GET", "/api/vaults/{vault_id}/shares"): ANY,

@@ -1,5 +1,6 @@
-"""Uploads of one name at the same time, against a running API: every upload is kept, and a
-recipient's document never takes the place of a staff one (nor the other way round)."""
+"""Uploads of one name at the same time, against a running API: every upload is kept (as a
+version of one document when it is one sender's), and a recipient's document never takes the
+place of a staff one (nor the other way round)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,24 @@ def live_files(api: ApiProcess, token: str, vault_id: int) -> list[dict[str, obj
     return files
 
 
+def versions(api: ApiProcess, token: str, file_id: object) -> list[dict[str, object]]:
+    listed = httpx.get(
+        f"{api.url}/api/files/{file_id}/versions", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert listed.status_code == 200, listed.text
+    found: list[dict[str, object]] = listed.json()
+    return found
+
+
+def version_content(api: ApiProcess, token: str, file_id: object, version_id: object) -> bytes:
+    got = httpx.get(
+        f"{api.url}/api/files/{file_id}/versions/{version_id}/content",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert got.status_code == 200, got.text
+    return got.content
+
+
 def content(api: ApiProcess, token: str, file_id: object) -> bytes:
     got = httpx.get(
         f"{api.url}/api/files/{file_id}/content", headers={"Authorization": f"Bearer {token}"}
@@ -92,7 +111,7 @@ def content(api: ApiProcess, token: str, file_id: object) -> bytes:
 
 
 @pytest.mark.fleet
-def test_six_parallel_uploads_of_one_name_are_all_kept(api: ApiProcess) -> None:
+def test_six_parallel_uploads_of_one_name_are_all_kept_as_versions(api: ApiProcess) -> None:
     database = api.root / "data" / "data.db"
     token = staff_api_token(database)
     live = share_over_http(api.url, token, files={}, permissions=["upload"])
@@ -112,16 +131,12 @@ def test_six_parallel_uploads_of_one_name_are_all_kept(api: ApiProcess) -> None:
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         answers = list(pool.map(send, range(len(clients))))
     assert [a.status_code for a in answers] == [303] * len(clients)
-    files = live_files(api, token, live.vault_id)
-    assert sorted(str(f["name"]) for f in files) == [
-        "signed (2).pdf",
-        "signed (3).pdf",
-        "signed (4).pdf",
-        "signed (5).pdf",
-        "signed (6).pdf",
-        "signed.pdf",
-    ]
-    received = sorted(content(api, token, f["id"]) for f in files)
+    # One document sent six times through one share: six versions, none lost.
+    (current,) = live_files(api, token, live.vault_id)
+    assert current["name"] == "signed.pdf"
+    found = versions(api, token, current["id"])
+    assert len(found) == 6 and {v["name"] for v in found} == {"signed.pdf"}
+    received = sorted(version_content(api, token, current["id"], v["id"]) for v in found)
     assert received == sorted(documents)
     for client, _ in clients:
         client.close()
@@ -169,3 +184,34 @@ def test_a_recipient_and_staff_sending_one_name_together_keep_both(api: ApiProce
     assert by_content[staff_copy]["uploaded_by"] is not None
     assert {str(f["name"]) for f in files} == {"contract.pdf", "contract (2).pdf"}
     client.close()
+
+
+@pytest.mark.fleet
+def test_parallel_staff_uploads_of_one_name_are_all_kept_as_versions(api: ApiProcess) -> None:
+    database = api.root / "data" / "data.db"
+    token = staff_api_token(database)
+    live = share_over_http(api.url, token, files={}, permissions=["upload"])
+    documents = [os.urandom(4 * PIECE) for _ in range(6)]
+    started = threading.Barrier(len(documents))
+
+    def staff_upload(n: int) -> httpx.Response:
+        def body() -> Iterator[bytes]:
+            yield documents[n][:PIECE]
+            started.wait(timeout=60)
+            yield documents[n][PIECE:]
+
+        return httpx.put(
+            f"{api.url}/api/vaults/{live.vault_id}/files/ledger.xlsx",
+            content=body(),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+
+    with ThreadPoolExecutor(max_workers=len(documents)) as pool:
+        answers = list(pool.map(staff_upload, range(len(documents))))
+    assert [a.status_code for a in answers] == [201] * len(documents)
+    (current,) = live_files(api, token, live.vault_id)
+    found = versions(api, token, current["id"])
+    assert sorted(str(v["id"]) for v in found) == sorted(a.json()["id"] for a in answers)
+    received = sorted(version_content(api, token, current["id"], v["id"]) for v in found)
+    assert received == sorted(documents)

@@ -1,4 +1,5 @@
-"""Documents sent back through a share: a limit per share, and names that never replace."""
+"""Documents sent back through a share: a limit per share, names that never replace a staff
+document, and a document sent again through its share kept as a new version."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.identity import FakeClock, Harness, harness_for, make_settings
-from tests.support.shares import signed_in_to_upload
+from tests.support.shares import (
+    Uploading,
+    create_share,
+    csrf_of,
+    enter_code,
+    signed_in_to_upload,
+)
 
 
 @pytest.fixture
@@ -60,3 +67,37 @@ def test_a_bidi_override_in_an_uploaded_name_is_neutralised(harness: Harness) ->
     up = signed_in_to_upload(harness, permissions=["upload"])
     assert up.send("invoice\u202efdp.exe", b"MZ").status_code == 303
     assert list(names(harness, up.vault_id, up.headers)) == ["invoice_fdp.exe"]
+
+
+def test_a_document_sent_again_through_its_share_is_a_new_version(harness: Harness) -> None:
+    up = signed_in_to_upload(harness, permissions=["upload"])
+    assert up.send("scan.pdf", b"first scan").status_code == 303
+    assert up.send("scan.pdf", b"better scan").status_code == 303
+    listed = harness.client.get(f"/api/vaults/{up.vault_id}/files", headers=up.headers).json()
+    assert [f["name"] for f in listed] == ["scan.pdf"]
+    found = harness.client.get(f"/api/files/{listed[0]['id']}/versions", headers=up.headers)
+    assert [v["current"] for v in found.json()] == [True, False]
+    # Another share of the vault, and staff, never add a version to this share's document.
+    other = create_share(harness, up.headers, up.vault_id, permissions=["upload"])
+    browser = harness.new_client()
+    assert enter_code(browser, other).status_code == 303
+    csrf = csrf_of(browser.get(other.path).text)
+    second = Uploading(up.headers, up.vault_id, other, browser, csrf)
+    assert second.send("scan.pdf", b"someone else").status_code == 303
+    staff_put = harness.client.put(
+        f"/api/vaults/{up.vault_id}/files/scan.pdf", content=b"staff", headers=up.headers
+    )
+    assert staff_put.json()["name"] == "scan (3).pdf"
+    # The first recipient's next scan is again a version of their own document.
+    assert up.send("scan.pdf", b"best scan").status_code == 303
+    assert names(harness, up.vault_id, up.headers) == {
+        "scan.pdf": True,
+        "scan (2).pdf": True,
+        "scan (3).pdf": False,
+    }
+    listed = harness.client.get(f"/api/vaults/{up.vault_id}/files", headers=up.headers).json()
+    current = next(f for f in listed if f["name"] == "scan.pdf")
+    found = harness.client.get(f"/api/files/{current['id']}/versions", headers=up.headers)
+    assert len(found.json()) == 3
+    content = harness.client.get(f"/api/files/{current['id']}/content", headers=up.headers)
+    assert content.content == b"best scan"

@@ -392,7 +392,8 @@ async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Re
             max_file_bytes=state.settings.max_file_bytes,
             vault_id=vault_id,
             name=name,
-            replace=False,  # a recipient's upload never replaces a document
+            # A new version only of a document sent through this share, never of a staff file.
+            supersedes=portal.sent_through(share_id),
             content_type=form.content_type,
             body=form.body(),
             declared_size=None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from vault03_api.inflight import InFlight
 from vault03_api.portal.exceptions import LinkGone, PortalError, UploadLimitReached
@@ -31,7 +31,7 @@ from vault03_api.shares.service import downloads_left, link_is_dead
 from vault03_api.tokens import new_token, token_hash
 from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
 from vault03_api.vaults.models import StoredFile, Vault
-from vault03_api.vaults.service import get_file, list_files
+from vault03_api.vaults.service import Supersedes, get_file, list_files
 from vault03_api.vaults.transfer import parse_range
 from vault03_common.messages import ShareAccessNotice, ShareUploadNotice
 
@@ -457,6 +457,24 @@ def uploads_received(session: Session, *, share_id: int) -> int:
             ShareAccess.outcome == "ok",
         )
     ).one()
+
+
+def sent_through(share_id: int) -> Supersedes:
+    """An upload through the share adds a version to a document sent through that share."""
+
+    def supersedes(session: Session, holder: StoredFile) -> bool:
+        if holder.uploaded_by is not None:
+            return False
+        versions = select(StoredFile.id).where(StoredFile.lineage == holder.lineage)
+        sent = select(ShareAccess.id).where(
+            ShareAccess.share_id == share_id,
+            ShareAccess.event == AccessEvent.UPLOAD.value,
+            ShareAccess.outcome == "ok",
+            col(ShareAccess.file_id).in_(versions),
+        )
+        return session.exec(sent.limit(1)).first() is not None
+
+    return supersedes
 
 
 def begin_upload(

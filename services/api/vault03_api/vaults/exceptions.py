@@ -15,6 +15,11 @@ class FileNotFound(NotFound):
         super().__init__(f"file {file_id} not found")
 
 
+class VersionNotFound(NotFound):
+    def __init__(self, file_id: str, version_id: str) -> None:
+        super().__init__(f"file {file_id} has no version {version_id}")
+
+
 class TooLarge(AppError):
     """Over the maximum file size or the vault's quota."""
 

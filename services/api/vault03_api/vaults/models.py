@@ -46,6 +46,9 @@ class StoredFile(Audited, SQLModel, table=True):
 
     id: str = Field(primary_key=True)  # a UUID: names the blob, bound into its encryption
     vault_id: int = Field(foreign_key="vaults.id", index=True)
+    # The id of the document's first version: an upload over a file of its name becomes the
+    # document's live version, the one it supersedes stays as an older version (soft deleted).
+    lineage: str = Field(index=True)
     name: str
     content_type: str
     size: int

@@ -23,10 +23,11 @@ from vault03_api.vaults.exceptions import (
     RangeNotSatisfiable,
     TooLarge,
     VaultNotFound,
+    VersionNotFound,
 )
 from vault03_api.vaults.models import StoredFile, Vault
 from vault03_api.vaults.multipart import MultipartFile
-from vault03_api.vaults.schemas import FileOut, VaultIn, VaultOut, VaultPatch
+from vault03_api.vaults.schemas import FileOut, FileVersionOut, VaultIn, VaultOut, VaultPatch
 from vault03_api.vaults.transfer import download_response, receive_file, send_file
 
 router = APIRouter(prefix="/api", tags=["vaults"])
@@ -156,7 +157,9 @@ def _declared_size(request: Request) -> int | None:
 async def upload_raw(
     vault_id: RowId, filename: str, request: Request, state: StateDep, principal: CurrentPrincipal
 ) -> FileOut:
-    """Upload the raw request body as `filename` (streamed; a file of that name is replaced)."""
+    """Upload the raw request body as `filename` (streamed). Over a staff file of that name
+    it is that file's new version (the older one is kept: see /versions); over a file a
+    recipient sent it takes the next free `name (n).ext`."""
     stored = await receive_file(
         engine=state.engine,
         blobs=state.blobs,
@@ -164,7 +167,7 @@ async def upload_raw(
         max_file_bytes=state.settings.max_file_bytes,
         vault_id=vault_id,
         name=service.sanitise_filename(filename),
-        replace=True,
+        supersedes=service.staff_file,
         content_type=request.headers.get("content-type") or "application/octet-stream",
         body=request.stream(),
         declared_size=_declared_size(request),
@@ -197,7 +200,7 @@ async def upload_raw(
 async def upload_form(
     vault_id: RowId, request: Request, state: StateDep, principal: CurrentPrincipal
 ) -> FileOut:
-    """Upload from a browser form: the `file` field, streamed like a raw upload."""
+    """Upload from a browser form: the `file` field, streamed and named like a raw upload."""
     form = MultipartFile(
         request.stream(),
         content_type=request.headers.get("content-type", ""),
@@ -211,7 +214,7 @@ async def upload_form(
         max_file_bytes=state.settings.max_file_bytes,
         vault_id=vault_id,
         name=service.sanitise_filename(form.filename),
-        replace=True,
+        supersedes=service.staff_file,
         content_type=form.content_type,
         body=form.body(),
         declared_size=None,
@@ -261,3 +264,66 @@ async def download(file_id: str, request: Request, state: StateDep) -> Streaming
 def delete_file(file_id: str, session: SessionDep) -> None:
     """Soft delete; the blob is purged after the retention."""
     service.delete_file(session, file_id=file_id, now=clock.utcnow())
+
+
+# --- versions ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/files/{file_id}/versions",
+    response_model=list[FileVersionOut],
+    responses=error_responses(FileNotFound, *_ERRORS),
+)
+@access(*_READERS)
+def list_versions(file_id: str, session: ReadSessionDep) -> list[FileVersionOut]:
+    """Every version of a live file: the live one (`current`), then the newest upload first."""
+    return [
+        FileVersionOut.model_validate({**_file_out(v).model_dump(), "current": v.id == file_id})
+        for v in service.list_versions(session, file_id=file_id)
+    ]
+
+
+@router.get(
+    "/files/{file_id}/versions/{version_id}/content",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The version"},
+        206: {"content": {"application/octet-stream": {}}, "description": "The range asked"},
+        **error_responses(
+            FileNotFound,
+            VersionNotFound,
+            RangeNotSatisfiable,
+            FileCorrupt,
+            DownloadNotAudited,
+            *_ERRORS,
+        ),
+    },
+)
+@access(*_WRITERS)
+async def download_version(
+    file_id: str, version_id: str, request: Request, state: StateDep
+) -> StreamingResponse:
+    """The decrypted contents of one version, streamed like the live file's."""
+    outgoing = await send_file(
+        engine=state.engine,
+        blobs=state.blobs,
+        ring=state.keyring,
+        file_id=file_id,
+        version_id=version_id,
+        range_header=request.headers.get("range"),
+    )
+    return download_response(outgoing)
+
+
+@router.post(
+    "/files/{file_id}/versions/{version_id}/restore",
+    response_model=FileOut,
+    responses=error_responses(FileNotFound, VersionNotFound, TooLarge, *_ERRORS),
+)
+@access(*_WRITERS)
+def restore_version(file_id: str, version_id: str, session: SessionDep) -> FileOut:
+    """Make an older version the live file again (under the version's id); the file it
+    replaces stays as an older version. Audited as `version_restored`."""
+    return _file_out(
+        service.restore_version(session, file_id=file_id, version_id=version_id, now=clock.utcnow())
+    )

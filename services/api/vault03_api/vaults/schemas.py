@@ -44,3 +44,9 @@ class FileOut(BaseModel):
     size: int
     created_at: datetime
     uploaded_by: int | None
+
+
+class FileVersionOut(FileOut):
+    """One version of a file; `id` downloads it under /files/{file_id}/versions/{id}."""
+
+    current: bool

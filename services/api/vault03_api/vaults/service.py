@@ -5,23 +5,30 @@ from __future__ import annotations
 import mimetypes
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from vault03_api.alerts import alert_operators
-from vault03_api.audit.recorder import record_event, record_read
+from vault03_api.audit.recorder import note, record_event, record_read
 from vault03_api.blobs.crypto import unwrap_data_key, wrap_data_key
 from vault03_api.blobs.storage import SealedBody
 from vault03_api.customers import service as customers_service
 from vault03_api.customers.models import Customer
 from vault03_api.customers.service import get_customer
 from vault03_api.keyring import KeyRing
-from vault03_api.vaults.exceptions import BadUpload, FileNotFound, TooLarge, VaultNotFound
+from vault03_api.vaults.exceptions import (
+    BadUpload,
+    FileNotFound,
+    TooLarge,
+    VaultNotFound,
+    VersionNotFound,
+)
 from vault03_api.vaults.models import StoredFile, Vault
 
 MAX_NAME_BYTES = 255
@@ -190,8 +197,30 @@ def upload_limit(session: Session, *, vault_id: int, max_file_bytes: int) -> Upl
     return bound
 
 
-def free_name(session: Session, *, vault_id: int, name: str) -> str:
-    """`name`, or the first free of `name (2)`, `name (3)`... among the vault's live files."""
+Supersedes = Callable[[Session, StoredFile], bool]
+"""Whether an upload becomes a new version of a live file holding its name."""
+
+
+def staff_file(session: Session, holder: StoredFile) -> bool:
+    """A staff upload adds a version to a staff file, never to a file a recipient sent."""
+    return holder.uploaded_by is not None
+
+
+def _numbered(name: str, number: int) -> str:
+    if number == 1:
+        return name
+    path = PurePosixPath(name)
+    stem, suffix = (path.stem, path.suffix) if path.stem else (name, "")
+    return f"{stem} ({number}){suffix}"
+
+
+def settle_name(
+    session: Session, *, vault_id: int, name: str, supersedes: Supersedes | None
+) -> tuple[str, StoredFile | None]:
+    """The name an upload takes and the live file it supersedes: the first of `name`,
+    `name (2)`, `name (3)`... that is free or held by a file `supersedes` accepts (so a
+    customer's second "scan.pdf" is a version of the "scan (2).pdf" they sent beside a staff
+    "scan.pdf")."""
     taken = set(
         session.exec(
             select(StoredFile.name).where(
@@ -199,14 +228,20 @@ def free_name(session: Session, *, vault_id: int, name: str) -> str:
             )
         ).all()
     )
-    if name not in taken:
-        return name
-    path = PurePosixPath(name)
-    stem, suffix = (path.stem, path.suffix) if path.stem else (name, "")
-    number = 2
-    while f"{stem} ({number}){suffix}" in taken:
+    number = 1
+    while (candidate := _numbered(name, number)) in taken:
+        if supersedes is not None:
+            holder = session.exec(
+                select(StoredFile).where(
+                    StoredFile.vault_id == vault_id,
+                    StoredFile.name == candidate,
+                    col(StoredFile.deleted_at).is_(None),
+                )
+            ).one()
+            if supersedes(session, holder):
+                return candidate, holder
         number += 1
-    return f"{stem} ({number}){suffix}"
+    return candidate, None
 
 
 def add_file(
@@ -215,7 +250,7 @@ def add_file(
     vault_id: int,
     file_id: str,
     name: str,
-    replace: bool,
+    supersedes: Supersedes | None,
     content_type: str,
     body: SealedBody,
     data_key: bytes,
@@ -225,21 +260,11 @@ def add_file(
     now: datetime,
 ) -> StoredFile:
     """Record a stored blob under a name settled here, in the write transaction that records
-    it, so that concurrent uploads of one name never take the same one: with `replace`, a live
-    staff file of that name is superseded (soft deleted); otherwise, or when the name belongs
-    to a file a recipient sent, the new file takes the first free `name (n).ext`. The quota is
+    it (see `settle_name`), so that concurrent uploads of one name never take the same one: a
+    new version supersedes the live one, kept soft deleted as an older version. The quota is
     checked again here too, since uploads to one vault run concurrently."""
     bound = upload_limit(session, vault_id=vault_id, max_file_bytes=max_file_bytes)
-    holder = session.exec(
-        select(StoredFile).where(
-            StoredFile.vault_id == vault_id,
-            StoredFile.name == name,
-            col(StoredFile.deleted_at).is_(None),
-        )
-    ).first()
-    superseded = holder if replace and holder and holder.uploaded_by is not None else None
-    if holder is not None and superseded is None:
-        name = free_name(session, vault_id=vault_id, name=name)
+    name, superseded = settle_name(session, vault_id=vault_id, name=name, supersedes=supersedes)
     freed = superseded.size if superseded else 0
     if body.size > bound.limit + freed:
         raise TooLarge("the file is too large", detail={"reason": bound.reason})
@@ -247,15 +272,16 @@ def add_file(
         superseded.deleted_at = now
         session.add(superseded)
         session.flush()  # the live name is free before the new row takes it
-    version = ring.current_version
+    key_version = ring.current_version
     stored = StoredFile(
         id=file_id,
         vault_id=vault_id,
+        lineage=superseded.lineage if superseded is not None else file_id,
         name=name,
         content_type=media_type(content_type, name=name),
         size=body.size,
-        key_version=version,
-        wrapped_key=wrap_data_key(ring, data_key, file_id=file_id, version=version),
+        key_version=key_version,
+        wrapped_key=wrap_data_key(ring, data_key, file_id=file_id, version=key_version),
         uploaded_by=uploaded_by,
         created_at=now,
     )
@@ -287,19 +313,83 @@ def get_file(session: Session, *, file_id: str) -> StoredFile:
     return stored
 
 
-def open_for_download(session: Session, *, file_id: str, ring: KeyRing) -> tuple[StoredFile, bytes]:
-    """The file and its data key (a read: the caller audits the download with
-    `record_download` in a short write of its own)."""
-    stored = get_file(session, file_id=file_id)
+def list_versions(session: Session, *, file_id: str) -> list[StoredFile]:
+    """Every version of a live file's document: the live one, then the newest upload first."""
+    current = get_file(session, file_id=file_id)
+    return list(
+        session.exec(
+            select(StoredFile)
+            .where(StoredFile.lineage == current.lineage)
+            .order_by(
+                col(StoredFile.deleted_at).is_(None).desc(),
+                col(StoredFile.created_at).desc(),
+                literal_column("files.rowid").desc(),  # uploads within one clock tick
+            )
+        ).all()
+    )
+
+
+def get_version(session: Session, *, file_id: str, version_id: str) -> StoredFile:
+    """One version (the current one included) of a live file's document."""
+    current = get_file(session, file_id=file_id)
+    version = session.get(StoredFile, version_id)
+    if version is None or version.lineage != current.lineage:
+        raise VersionNotFound(file_id, version_id)
+    return version
+
+
+def restore_version(
+    session: Session, *, file_id: str, version_id: str, now: datetime
+) -> StoredFile:
+    """Make an older version the live file again; the live one becomes an older version.
+    Both rows stay, so a restore loses nothing and can itself be undone."""
+    current = get_file(session, file_id=file_id)
+    version = get_version(session, file_id=file_id, version_id=version_id)
+    if version.id == current.id:
+        return current
+    vault = get_vault(session, vault_id=current.vault_id)
+    if vault.quota_bytes is not None:
+        used = usage(session, vault_ids=[vault.id or 0]).get(vault.id or 0, VaultUsage())
+        if used.used_bytes - current.size + version.size > vault.quota_bytes:
+            raise TooLarge(
+                "the version does not fit in the vault",
+                detail={"reason": f"the vault quota is {vault.quota_bytes} bytes"},
+            )
+    current.deleted_at = now
+    session.add(current)
+    session.flush()  # the live name is free before the restored version takes it
+    version.deleted_at = None
+    version.name = current.name
+    session.add(version)
+    note(session, version, "version_restored")
+    session.flush()
+    return version
+
+
+def open_for_download(
+    session: Session, *, file_id: str, ring: KeyRing, version_id: str | None = None
+) -> tuple[StoredFile, bytes]:
+    """The file (or one of its versions) and its data key (a read: the caller audits the
+    download with `record_download` in a short write of its own)."""
+    stored = (
+        get_file(session, file_id=file_id)
+        if version_id is None
+        else get_version(session, file_id=file_id, version_id=version_id)
+    )
     data_key = unwrap_data_key(
         ring, stored.wrapped_key, file_id=stored.id, version=stored.key_version
     )
     return stored, data_key
 
 
-def record_download(session: Session, *, file_id: str) -> None:
-    """Audit a read of a file's contents (action 'r'); FileNotFound if it went meanwhile."""
-    stored = get_file(session, file_id=file_id)
+def record_download(session: Session, *, file_id: str, version_id: str | None = None) -> None:
+    """Audit a read of a file's (or a version's) contents (action 'r'); FileNotFound if it
+    went meanwhile."""
+    stored = (
+        get_file(session, file_id=file_id)
+        if version_id is None
+        else get_version(session, file_id=file_id, version_id=version_id)
+    )
     record_read(session, entity_type="files", entity_id=stored.id)
 
 
@@ -329,13 +419,20 @@ def record_integrity_failure(session: Session, *, file_id: str, reason: str) -> 
 
 
 def purge_deleted(session: Session, *, before: datetime, now: datetime) -> list[str]:
-    """Delete the rows of files deleted (themselves, or with their vault) before `before`;
-    returns their ids, whose blobs the caller removes after the commit."""
+    """Delete the rows of files deleted (themselves with all their versions, or with their
+    vault) before `before`; returns their ids, whose blobs the caller removes after the commit.
+    Older versions of a live file are kept."""
     expired_vaults = select(Vault.id).where(col(Vault.deleted_at) < before)
+    live = case((col(StoredFile.deleted_at).is_(None), 1), else_=0)
+    expired_documents = (
+        select(StoredFile.lineage)
+        .group_by(col(StoredFile.lineage))
+        .having(func.sum(live) == 0, func.max(StoredFile.deleted_at) < before)
+    )
     doomed = session.exec(
         select(StoredFile).where(
             or_(
-                col(StoredFile.deleted_at) < before,
+                col(StoredFile.lineage).in_(expired_documents),
                 col(StoredFile.vault_id).in_(expired_vaults),
             )
         )

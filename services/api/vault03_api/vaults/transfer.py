@@ -56,7 +56,7 @@ async def receive_file(
     max_file_bytes: int,
     vault_id: int,
     name: str,
-    replace: bool,
+    supersedes: service.Supersedes | None,
     content_type: str,
     body: AsyncIterator[bytes],
     declared_size: int | None,
@@ -87,7 +87,7 @@ async def receive_file(
             vault_id=vault_id,
             file_id=file_id,
             name=name,
-            replace=replace,
+            supersedes=supersedes,
             content_type=content_type,
             body=sealed,
             data_key=data_key,
@@ -168,12 +168,16 @@ class Outgoing:
         return self.file.size if self.range is None else self.range.stop - self.range.start
 
 
-async def _open_audited(engine: Engine, ring: KeyRing, file_id: str) -> tuple[StoredFile, bytes]:
+async def _open_audited(
+    engine: Engine, ring: KeyRing, file_id: str, version_id: str | None
+) -> tuple[StoredFile, bytes]:
     """The file and its data key (read on a snapshot), once its read is in the audit log (a
     short write of its own): fails closed."""
-    opened = await run_read(engine, service.open_for_download, file_id=file_id, ring=ring)
+    opened = await run_read(
+        engine, service.open_for_download, file_id=file_id, ring=ring, version_id=version_id
+    )
     try:
-        await run_write(engine, service.record_download, file_id=file_id)
+        await run_write(engine, service.record_download, file_id=file_id, version_id=version_id)
     except (DBAPIError, sqlite.Error) as error:  # the audit chain writes on the raw cursor
         if disk_full_cause(error) is not None:
             raise  # answered 507, storage full
@@ -182,11 +186,18 @@ async def _open_audited(engine: Engine, ring: KeyRing, file_id: str) -> tuple[St
 
 
 async def send_file(
-    *, engine: Engine, blobs: BlobStore, ring: KeyRing, file_id: str, range_header: str | None
+    *,
+    engine: Engine,
+    blobs: BlobStore,
+    ring: KeyRing,
+    file_id: str,
+    range_header: str | None,
+    version_id: str | None = None,
 ) -> Outgoing:
-    """Open a file for download; FileCorrupt (and an alert) if its first chunk is damaged."""
+    """Open a file (or one of its versions) for download; FileCorrupt (and an alert) if its
+    first chunk is damaged."""
     try:
-        stored, data_key = await _open_audited(engine, ring, file_id)
+        stored, data_key = await _open_audited(engine, ring, file_id, version_id)
         wanted = parse_range(range_header, stored.size)
         start, stop = (0, stored.size) if wanted is None else (wanted.start, wanted.stop)
         reader = blobs.open(stored.id, data_key=data_key, size=stored.size)
@@ -196,9 +207,10 @@ async def send_file(
             reader.close()
             raise
     except IntegrityError as error:
-        await report_integrity_failure(engine, file_id=file_id, error=error)
-        raise FileCorrupt(file_id) from None
-    return Outgoing(stored, wanted, _guarded(engine, file_id, chunks))
+        damaged = version_id or file_id
+        await report_integrity_failure(engine, file_id=damaged, error=error)
+        raise FileCorrupt(damaged) from None
+    return Outgoing(stored, wanted, _guarded(engine, stored.id, chunks))
 
 
 def download_response(outgoing: Outgoing) -> StreamingResponse:
