@@ -76,6 +76,14 @@ def test_share_follow_and_revoke(fleet: Fleet, browser: Browser, tmp_path: Path)
     expect(messages.get_by_role("row", name="The access code")).to_contain_text(
         "Sent", timeout=60_000
     )
+    # Each message says how it travels: the link by email, not by "a second email".
+    expect(messages.get_by_role("columnheader", name="Sent by")).to_be_visible()
+    expect(
+        messages.get_by_role("row", name="The link (email)").get_by_role("cell").first
+    ).to_have_text("Email")
+    expect(
+        messages.get_by_role("row", name="The access code").get_by_role("cell").first
+    ).to_have_text("Text message (SMS)")
     expect(page.get_by_text("Nobody has opened the link yet.")).to_be_visible()
 
     link = wait_for(lambda: share_link(fleet), timeout=60, what="the share link email")

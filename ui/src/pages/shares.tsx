@@ -146,7 +146,7 @@ function DeliveryLine({ label, delivery }: { label: string; delivery: Delivery |
   return (
     <tr>
       <th scope="row">{label}</th>
-      <td>{delivery ? named(CHANNELS, delivery.channel, (c) => t(`channel.${c}`)) : "—"}</td>
+      <td>{delivery ? named(CHANNELS, delivery.channel, (c) => t(`sent_by.${c}`)) : "—"}</td>
       <td>{delivery?.recipient ?? ""}</td>
       <td>
         {delivery ? named(DELIVERY_STATES, delivery.status, (s) => t(`delivery.${s}`)) : ""}
@@ -259,7 +259,7 @@ export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JS
               <thead>
                 <tr>
                   <th scope="col">{t("share.message")}</th>
-                  <th scope="col">{t("share.channel")}</th>
+                  <th scope="col">{t("share.sent_by")}</th>
                   <th scope="col">{t("share.to")}</th>
                   <th scope="col">{t("share.delivery_status")}</th>
                   <th scope="col">{t("share.updated")}</th>
