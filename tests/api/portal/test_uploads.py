@@ -101,3 +101,27 @@ def test_a_document_sent_again_through_its_share_is_a_new_version(harness: Harne
     assert len(found.json()) == 3
     content = harness.client.get(f"/api/files/{current['id']}/content", headers=up.headers)
     assert content.content == b"best scan"
+
+
+def test_the_page_separates_documents_for_you_from_documents_you_sent(harness: Harness) -> None:
+    up = signed_in_to_upload(harness, permissions=["download", "upload"])
+    staff_put = harness.client.put(
+        f"/api/vaults/{up.vault_id}/files/letter.pdf", content=b"from staff", headers=up.headers
+    )
+    assert staff_put.status_code == 201
+    assert up.send("mine.pdf", b"from the customer").status_code == 303
+    page = up.browser.get(up.shared.path).text
+    for_you, sent = page.split('id="sent-title"')
+    assert "Documents for you" in for_you and "letter.pdf" in for_you
+    assert "mine.pdf" not in for_you and "mine.pdf" in sent and "letter.pdf" not in sent
+    listed = harness.client.get(f"/api/vaults/{up.vault_id}/files", headers=up.headers).json()
+    mine = next(f["id"] for f in listed if f["name"] == "mine.pdf")
+    assert up.browser.get(f"{up.shared.path}/files/{mine}").content == b"from the customer"
+    # Another share of the vault never shows, nor serves, what this recipient sent.
+    other = create_share(harness, up.headers, up.vault_id, permissions=["download"])
+    browser = harness.new_client()
+    assert enter_code(browser, other).status_code == 303
+    other_page = browser.get(other.path).text
+    assert "letter.pdf" in other_page and "mine.pdf" not in other_page
+    assert "Documents you sent" not in other_page
+    assert browser.get(f"{other.path}/files/{mine}").status_code == 404

@@ -31,6 +31,7 @@ from vault03_api.shares.service import downloads_left
 from vault03_api.state import AppState
 from vault03_api.tokens import new_token
 from vault03_api.transactions import run_read, run_write
+from vault03_api.vaults.models import StoredFile
 from vault03_api.vaults.multipart import MultipartFile
 from vault03_api.vaults.service import sanitise_filename
 from vault03_api.vaults.transfer import download_response, receive_file, send_file
@@ -162,16 +163,19 @@ async def view(
             error=None,
             status_code=200,
         )
-    files = [
-        {
-            "id": stored.id,
-            "name": stored.name,
-            "size_text": size_text(stored.size),
-            "added": shown_time(stored.created_at),
-            "added_iso": stored.created_at.isoformat(),
-        }
-        for stored in page.files
-    ]
+
+    def rows(files: list[StoredFile]) -> list[dict[str, str]]:
+        return [
+            {
+                "id": stored.id,
+                "name": stored.name,
+                "size_text": size_text(stored.size),
+                "added": shown_time(stored.created_at),
+                "added_iso": stored.created_at.isoformat(),
+            }
+            for stored in files
+        ]
+
     return pages.render(
         "files.html.j2",
         token=token,
@@ -182,7 +186,8 @@ async def view(
         downloads_left=downloads_left(share) if share.can_download else None,
         can_download=share.can_download,
         can_upload=share.can_upload,
-        files=files,
+        files=rows(page.for_you),
+        sent=rows(page.sent),
         csrf_token=page.portal.csrf_token,
         max_size_text=size_text(settings.max_file_bytes),
         uploaded=uploaded,

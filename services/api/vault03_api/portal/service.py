@@ -194,7 +194,8 @@ class Page:
     share: Share
     vault: Vault
     portal: PortalSession | None
-    files: list[StoredFile]
+    for_you: list[StoredFile]  # the staff's documents (only where the share allows download)
+    sent: list[StoredFile]  # documents the recipient sent through this share
     locked_seconds: int | None
 
 
@@ -211,12 +212,40 @@ def open_page(
     share = live_share(session, token=token, now=now)
     vault = vault_of(session, share)
     portal = resolve_session(session, share=share, cookie=cookie, settings=settings, now=now)
-    files = list_files(session, vault_id=vault.id or 0) if portal and share.can_download else []
+    for_you, sent = shown_files(session, share=share) if portal else ([], [])
+    if not share.can_download:
+        for_you = []
     outcome = "ok" if portal else "code_required"
     log_access(
         session, share=share, event=AccessEvent.VIEW, outcome=outcome, visitor=visitor, now=now
     )
-    return Page(share, vault, portal, files, locked_for(share, now=now))
+    return Page(share, vault, portal, for_you, sent, locked_for(share, now=now))
+
+
+def _sent_lineages(session: Session, *, share_id: int) -> set[str]:
+    """The documents (lineages) a share's recipient has sent through it."""
+    return set(
+        session.exec(
+            select(StoredFile.lineage)
+            .join(ShareAccess, col(ShareAccess.file_id) == col(StoredFile.id))
+            .where(
+                ShareAccess.share_id == share_id,
+                ShareAccess.event == AccessEvent.UPLOAD.value,
+                ShareAccess.outcome == "ok",
+            )
+        ).all()
+    )
+
+
+def shown_files(session: Session, *, share: Share) -> tuple[list[StoredFile], list[StoredFile]]:
+    """The vault's live files a share shows: the documents staff put there for the recipient,
+    and those the recipient sent through this share (what another share sent is never shown)."""
+    files = list_files(session, vault_id=share.vault_id)
+    sent = _sent_lineages(session, share_id=share.id or 0)
+    return (
+        [f for f in files if f.uploaded_by is not None],
+        [f for f in files if f.uploaded_by is None and f.lineage in sent],
+    )
 
 
 def require_session(
@@ -396,7 +425,10 @@ def begin_download(
         stored = get_file(session, file_id=file_id)
     except FileNotFound:
         return refuse("not_found", 404, "This file is not in the shared documents.", None)
-    if stored.vault_id != share.vault_id:
+    if stored.vault_id != share.vault_id or (
+        stored.uploaded_by is None
+        and stored.lineage not in _sent_lineages(session, share_id=share.id or 0)
+    ):
         return refuse("not_found", 404, "This file is not in the shared documents.", None)
     try:
         wanted = parse_range(range_header, stored.size)
@@ -463,16 +495,9 @@ def sent_through(share_id: int) -> Supersedes:
     """An upload through the share adds a version to a document sent through that share."""
 
     def supersedes(session: Session, holder: StoredFile) -> bool:
-        if holder.uploaded_by is not None:
-            return False
-        versions = select(StoredFile.id).where(StoredFile.lineage == holder.lineage)
-        sent = select(ShareAccess.id).where(
-            ShareAccess.share_id == share_id,
-            ShareAccess.event == AccessEvent.UPLOAD.value,
-            ShareAccess.outcome == "ok",
-            col(ShareAccess.file_id).in_(versions),
+        return holder.uploaded_by is None and holder.lineage in _sent_lineages(
+            session, share_id=share_id
         )
-        return session.exec(sent.limit(1)).first() is not None
 
     return supersedes
 
