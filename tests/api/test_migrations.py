@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 
 from vault03_api.db import create_db_engine
 from vault03_api.main import create_app
@@ -49,6 +50,18 @@ def test_database_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path: Path) ->
     assert tuple(int(part) for part in str(sqlite_version).split(".")) >= (3, 51, 3)
 
 
+def one_vault(connection: Connection) -> None:
+    """A customer (1) and their vault (1), for a migration test's files."""
+    connection.exec_driver_sql(
+        "INSERT INTO customers (name, email, preferred_channel, created_at, updated_at) "
+        "VALUES ('A', 'a@example.org', 'email', '2026-01-01', '2026-01-01')"
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO vaults (customer_id, name, created_at, updated_at) "
+        "VALUES (1, 'v', '2026-01-01', '2026-01-01')"
+    )
+
+
 def test_stored_media_types_are_cut_to_a_bounded_essence(tmp_path: Path) -> None:
     from alembic import command
 
@@ -59,14 +72,7 @@ def test_stored_media_types_are_cut_to_a_bounded_essence(tmp_path: Path) -> None
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0007")
-        connection.exec_driver_sql(
-            "INSERT INTO customers (name, email, preferred_channel, created_at, updated_at) "
-            "VALUES ('A', 'a@example.org', 'email', '2026-01-01', '2026-01-01')"
-        )
-        connection.exec_driver_sql(
-            "INSERT INTO vaults (customer_id, name, created_at, updated_at) "
-            "VALUES (1, 'v', '2026-01-01', '2026-01-01')"
-        )
+        one_vault(connection)
         for file_id, content_type in [
             ("a", "application/pdf"),
             ("b", "Text/Plain; charset=utf-8"),
@@ -97,14 +103,7 @@ def test_stored_file_names_lose_their_invisible_characters(tmp_path: Path) -> No
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0010")
-        connection.exec_driver_sql(
-            "INSERT INTO customers (name, email, preferred_channel, created_at, updated_at) "
-            "VALUES ('A', 'a@example.org', 'email', '2026-01-01', '2026-01-01')"
-        )
-        connection.exec_driver_sql(
-            "INSERT INTO vaults (customer_id, name, created_at, updated_at) "
-            "VALUES (1, 'v', '2026-01-01', '2026-01-01')"
-        )
+        one_vault(connection)
         for file_id, name, deleted_at in [
             ("a", "invoice\u202efdp.exe", None),
             ("b", "invoice_fdp.exe", None),  # the cleaned name is taken
@@ -142,14 +141,7 @@ def test_files_superseded_before_versions_become_older_versions(tmp_path: Path) 
             "INSERT INTO users (name, email, role, security_stamp, created_at, updated_at) "
             "VALUES ('S', 's@example.org', 'staff', 'x', '2026-01-01', '2026-01-01')"
         )
-        connection.exec_driver_sql(
-            "INSERT INTO customers (name, email, preferred_channel, created_at, updated_at) "
-            "VALUES ('A', 'a@example.org', 'email', '2026-01-01', '2026-01-01')"
-        )
-        connection.exec_driver_sql(
-            "INSERT INTO vaults (customer_id, name, created_at, updated_at) "
-            "VALUES (1, 'v', '2026-01-01', '2026-01-01')"
-        )
+        one_vault(connection)
         # a1 <- a2 <- a3 replaced one another; d was deleted by hand before e was uploaded
         # later under its name; r was sent by a recipient.
         for file_id, name, created_at, deleted_at, uploaded_by in [

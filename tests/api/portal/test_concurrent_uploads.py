@@ -75,39 +75,29 @@ def form_body(name: str, data: bytes, started: threading.Barrier) -> Iterator[by
     yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
+def staff_get(api: ApiProcess, token: str, path: str) -> httpx.Response:
+    """A staff GET of the API that must succeed."""
+    got = httpx.get(f"{api.url}{path}", headers={"Authorization": f"Bearer {token}"})
+    assert got.status_code == 200, got.text
+    return got
+
+
 def live_files(api: ApiProcess, token: str, vault_id: int) -> list[dict[str, object]]:
-    listed = httpx.get(
-        f"{api.url}/api/vaults/{vault_id}/files", headers={"Authorization": f"Bearer {token}"}
-    )
-    assert listed.status_code == 200, listed.text
-    files: list[dict[str, object]] = listed.json()
+    files: list[dict[str, object]] = staff_get(api, token, f"/api/vaults/{vault_id}/files").json()
     return files
 
 
 def versions(api: ApiProcess, token: str, file_id: object) -> list[dict[str, object]]:
-    listed = httpx.get(
-        f"{api.url}/api/files/{file_id}/versions", headers={"Authorization": f"Bearer {token}"}
-    )
-    assert listed.status_code == 200, listed.text
-    found: list[dict[str, object]] = listed.json()
+    found: list[dict[str, object]] = staff_get(api, token, f"/api/files/{file_id}/versions").json()
     return found
 
 
 def version_content(api: ApiProcess, token: str, file_id: object, version_id: object) -> bytes:
-    got = httpx.get(
-        f"{api.url}/api/files/{file_id}/versions/{version_id}/content",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert got.status_code == 200, got.text
-    return got.content
+    return staff_get(api, token, f"/api/files/{file_id}/versions/{version_id}/content").content
 
 
 def content(api: ApiProcess, token: str, file_id: object) -> bytes:
-    got = httpx.get(
-        f"{api.url}/api/files/{file_id}/content", headers={"Authorization": f"Bearer {token}"}
-    )
-    assert got.status_code == 200, got.text
-    return got.content
+    return staff_get(api, token, f"/api/files/{file_id}/content").content
 
 
 @pytest.mark.fleet

@@ -16,14 +16,21 @@ def versions(harness: Harness, headers: dict[str, str], file_id: object) -> list
     return listed
 
 
-def test_an_upload_of_an_existing_name_adds_a_version(
-    harness: Harness, fake_clock: FakeClock
-) -> None:
+def two_versions(
+    harness: Harness, fake_clock: FakeClock, second_data: bytes = b"two"
+) -> tuple[dict[str, str], int, dict[str, object], dict[str, object]]:
+    """Staff headers, a vault, and "a.txt" uploaded twice a minute apart ("one", then more)."""
     staff = token_headers(harness, "staff")
     vault_id = new_vault(harness, staff)
     first = upload(harness, staff, vault_id, "a.txt", b"one")
     fake_clock.advance(minutes=1)
-    second = upload(harness, staff, vault_id, "a.txt", b"two")
+    return staff, vault_id, first, upload(harness, staff, vault_id, "a.txt", second_data)
+
+
+def test_an_upload_of_an_existing_name_adds_a_version(
+    harness: Harness, fake_clock: FakeClock
+) -> None:
+    staff, vault_id, first, second = two_versions(harness, fake_clock)
     client = harness.client
     listed = client.get(f"/api/vaults/{vault_id}/files", headers=staff).json()
     assert [f["id"] for f in listed] == [second["id"]]
@@ -52,11 +59,7 @@ def test_an_upload_of_an_existing_name_adds_a_version(
 def test_restoring_an_older_version_keeps_the_one_it_replaces(
     harness: Harness, fake_clock: FakeClock
 ) -> None:
-    staff = token_headers(harness, "staff")
-    vault_id = new_vault(harness, staff)
-    first = upload(harness, staff, vault_id, "a.txt", b"one")
-    fake_clock.advance(minutes=1)
-    second = upload(harness, staff, vault_id, "a.txt", b"two!")
+    staff, vault_id, first, second = two_versions(harness, fake_clock, b"two!")
     client = harness.client
     restored = client.post(
         f"/api/files/{second['id']}/versions/{first['id']}/restore", headers=staff
@@ -110,10 +113,7 @@ def test_a_restore_past_the_quota_is_refused(harness: Harness) -> None:
 def test_versions_are_kept_until_the_file_is_deleted_and_purged(
     harness: Harness, fake_clock: FakeClock
 ) -> None:
-    staff = token_headers(harness, "staff")
-    vault_id = new_vault(harness, staff)
-    first = upload(harness, staff, vault_id, "a.txt", b"one")
-    second = upload(harness, staff, vault_id, "a.txt", b"two")
+    staff, _, first, second = two_versions(harness, fake_clock)
     blobs, engine = harness.state.blobs, harness.state.engine
     retention = harness.state.settings.vault_retention_days
     fake_clock.advance(days=retention + 1)
