@@ -8,11 +8,14 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pyotp
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.fleet import Fleet
+from tests.support.live_shares import staff_api_token
 from tests.support.tools import require_tool
 
 UI = Path(__file__).resolve().parents[2] / "ui"
@@ -110,3 +113,22 @@ def signed_in_admin(fleet: Fleet, browser: Browser) -> Page:
     """A page where the first admin has signed in and enrolled, on the home screen."""
     create_admin(fleet)
     return signed_in(fleet, browser, ADMIN)
+
+
+def staff_client(fleet: Fleet) -> httpx.Client:
+    """A staff member's API client (a personal token), for what a test prepares beforehand."""
+    token = staff_api_token(fleet.database)
+    return httpx.Client(base_url=fleet.api_url, headers={"Authorization": f"Bearer {token}"})
+
+
+def shared_vault(api: httpx.Client) -> dict[str, dict[str, Any]]:
+    """Sophie Martin, her vault "Tax 2025" with return.pdf in it, and a share of it with her."""
+    customer = api.post(
+        "/api/customers",
+        json={"name": "Sophie Martin", "email": "sophie@example.org", "mobile": "+41791234567"},
+    ).json()
+    vault = api.post(f"/api/customers/{customer['id']}/vaults", json={"name": "Tax 2025"}).json()
+    stored = api.put(f"/api/vaults/{vault['id']}/files/return.pdf", content=b"%PDF-1")
+    assert stored.status_code == 201, stored.text
+    share = api.post(f"/api/vaults/{vault['id']}/shares", json={}).json()
+    return {"customer": customer, "vault": vault, "share": share}

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.console import ADMIN, UI, create_admin, enrol, sign_in
+from tests.support.console import (
+    ADMIN,
+    UI,
+    create_admin,
+    enrol,
+    shared_vault,
+    sign_in,
+    staff_client,
+)
 from tests.support.fleet import Fleet
-from tests.support.live_shares import staff_api_token
 
 AXE = UI / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -32,17 +38,9 @@ def violations(page: Page) -> list[str]:
 def test_no_serious_accessibility_violation_on_any_page(
     fleet: Fleet, browser: Browser, width: int
 ) -> None:
-    token = staff_api_token(fleet.database)
-    with httpx.Client(base_url=fleet.api_url, headers={"Authorization": f"Bearer {token}"}) as api:
-        customer = api.post(
-            "/api/customers",
-            json={"name": "Sophie Martin", "email": "sophie@example.org", "mobile": "+41791234567"},
-        ).json()
-        vault = api.post(
-            f"/api/customers/{customer['id']}/vaults", json={"name": "Tax 2025"}
-        ).json()
-        api.put(f"/api/vaults/{vault['id']}/files/return.pdf", content=b"%PDF-1")
-        share = api.post(f"/api/vaults/{vault['id']}/shares", json={}).json()
+    with staff_client(fleet) as api:
+        made = shared_vault(api)
+    customer, vault, share = made["customer"], made["vault"], made["share"]
     create_admin(fleet)
     # axe is injected as a script of its own: only this test's browser lets it past the CSP.
     context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900})

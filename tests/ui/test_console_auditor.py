@@ -7,13 +7,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support.console import create_admin, signed_in
+from tests.support.console import create_admin, shared_vault, signed_in, staff_client
 from tests.support.fleet import Fleet
-from tests.support.live_shares import staff_api_token
 
 AUDITOR = ("audrey@example.org", "Audrey Auditor", "numbers never sleep at night")
 
@@ -22,17 +20,8 @@ AUDITOR = ("audrey@example.org", "Audrey Auditor", "numbers never sleep at night
 def test_auditor_reads_activity_exports_csv_and_changes_nothing(
     fleet: Fleet, browser: Browser
 ) -> None:
-    token = staff_api_token(fleet.database)
-    with httpx.Client(base_url=fleet.api_url, headers={"Authorization": f"Bearer {token}"}) as api:
-        customer = api.post(
-            "/api/customers",
-            json={"name": "Sophie Martin", "email": "sophie@example.org", "mobile": "+41791234567"},
-        ).json()
-        vault = api.post(
-            f"/api/customers/{customer['id']}/vaults", json={"name": "Tax 2025"}
-        ).json()
-        api.put(f"/api/vaults/{vault['id']}/files/return.pdf", content=b"%PDF-1")
-        share = api.post(f"/api/vaults/{vault['id']}/shares", json={}).json()
+    with staff_client(fleet) as api:
+        share = shared_vault(api)["share"]
         assert api.post(f"/api/shares/{share['id']}/revoke").status_code == 200
     create_admin(fleet, AUDITOR)
     with sqlite3.connect(fleet.database) as connection:

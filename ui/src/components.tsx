@@ -96,3 +96,24 @@ export function Submit({ busy, children }: { busy: boolean; children: ComponentC
     </button>
   );
 }
+
+/** A table with column headers and a caption for screen readers, scrolling sideways when narrow. */
+export function Table(props: { caption: string; headers: string[]; children: ComponentChildren }): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="visually-hidden">{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.headers.map((header) => (
+              <th scope="col" key={header}>
+                {header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}

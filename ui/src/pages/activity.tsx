@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import { ENTITY_TYPES, describeEntry, labelsOf } from "../activity";
 import { call } from "../api/call";
 import { api, type Schemas, type Session } from "../api/client";
-import { Page, ProblemAlert } from "../components";
+import { Page, ProblemAlert, Table } from "../components";
 import { formatTime } from "../format";
 import { useLoad } from "../hooks";
 import { t, type MessageKey } from "../messages";
@@ -91,17 +91,7 @@ export function Activity({ session, query }: { session: Session; query: URLSearc
       {first.loading && <p role="status">{t("app.loading")}</p>}
       {first.data && entries.length === 0 && <p>{t("activity.empty")}</p>}
       {entries.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">{t("activity.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("activity.when")}</th>
-                <th scope="col">{t("activity.what")}</th>
-                <th scope="col">{t("activity.from")}</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table caption={t("activity.title")} headers={[t("activity.when"), t("activity.what"), t("activity.from")]}>
               {entries.map((entry) => (
                 <tr key={entry.id}>
                   <td>{formatTime(entry.changed_at)}</td>
@@ -109,9 +99,7 @@ export function Activity({ session, query }: { session: Session; query: URLSearc
                   <td>{entry.ip ?? ""}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
       {hasMore && (
         <button type="button" onClick={() => void more()}>

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import type { Problem } from "../api/errors";
-import { Field, Notice, Page, ProblemAlert, Submit } from "../components";
+import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
 import { navigate } from "../router";
@@ -201,18 +201,7 @@ export function CustomerList({ query, canEdit }: { query: URLSearchParams; canEd
       {list.data && list.data.items.length > 0 && (
         <>
           <p aria-live="polite">{t("customers.count", { total, page, pages })}</p>
-          <div class="table-wrap">
-            <table>
-              <caption class="visually-hidden">{t("customers.title")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("customer.name")}</th>
-                  <th scope="col">{t("customer.email")}</th>
-                  <th scope="col">{t("customer.mobile")}</th>
-                  <th scope="col">{t("customer.preferred_channel")}</th>
-                </tr>
-              </thead>
-              <tbody>
+          <Table caption={t("customers.title")} headers={[t("customer.name"), t("customer.email"), t("customer.mobile"), t("customer.preferred_channel")]}>
                 {list.data.items.map((customer) => (
                   <tr key={customer.id}>
                     <td>
@@ -223,9 +212,7 @@ export function CustomerList({ query, canEdit }: { query: URLSearchParams; canEd
                     <td>{t(`channel.${customer.preferred_channel}`)}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </Table>
           <nav class="pager" aria-label={t("customers.pages")}>
             <button type="button" disabled={page <= 1} onClick={() => go(q, page - 1)}>
               {t("customers.previous")}

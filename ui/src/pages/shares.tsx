@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 
 import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
-import { Field, Notice, Page, ProblemAlert, Submit } from "../components";
+import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
 import { formatTime } from "../format";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
@@ -173,19 +173,7 @@ function AccessLog({ shareId }: { shareId: number }): JSX.Element {
       <ProblemAlert problem={log.problem} />
       {log.data?.items.length === 0 && <p>{t("access.empty")}</p>}
       {log.data && log.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">{t("access.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("access.when")}</th>
-                <th scope="col">{t("access.what")}</th>
-                <th scope="col">{t("access.outcome")}</th>
-                <th scope="col">{t("access.file")}</th>
-                <th scope="col">{t("access.from")}</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table caption={t("access.title")} headers={[t("access.when"), t("access.what"), t("access.outcome"), t("access.file"), t("access.from")]}>
               {log.data.items.map((entry) => (
                 <tr key={entry.id}>
                   <td>{formatTime(entry.at)}</td>
@@ -195,9 +183,7 @@ function AccessLog({ shareId }: { shareId: number }): JSX.Element {
                   <td>{entry.ip ?? ""}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
     </section>
   );
@@ -254,23 +240,10 @@ export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JS
             <div><dt>{t("share.permissions")}</dt><dd>{data.permissions.map((p) => t(`share.permission.${p}`)).join(", ")}</dd></div>
           </dl>
           <h2>{t("share.deliveries")}</h2>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t("share.message")}</th>
-                  <th scope="col">{t("share.sent_by")}</th>
-                  <th scope="col">{t("share.to")}</th>
-                  <th scope="col">{t("share.delivery_status")}</th>
-                  <th scope="col">{t("share.updated")}</th>
-                </tr>
-              </thead>
-              <tbody>
+          <Table caption={t("share.deliveries")} headers={[t("share.message"), t("share.sent_by"), t("share.to"), t("share.delivery_status"), t("share.updated")]}>
                 <DeliveryLine label={t("share.link_message")} delivery={data.link_delivery} />
                 <DeliveryLine label={t("share.code_message")} delivery={data.code_delivery} />
-              </tbody>
-            </table>
-          </div>
+          </Table>
           {canEdit && open && (
             <section aria-labelledby="share-actions">
               <h2 id="share-actions">{t("share.actions")}</h2>

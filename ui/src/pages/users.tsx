@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 
 import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
-import { Field, Notice, Page, ProblemAlert, Submit } from "../components";
+import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
 
@@ -61,19 +61,7 @@ export function Users(): JSX.Element {
       <ProblemAlert problem={users.problem} />
       {users.loading && !users.data && <p role="status">{t("app.loading")}</p>}
       {users.data && (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">{t("users.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("users.name")}</th>
-                <th scope="col">{t("users.email")}</th>
-                <th scope="col">{t("users.role")}</th>
-                <th scope="col">{t("users.two_factor")}</th>
-                <th scope="col">{t("users.state")}</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table caption={t("users.title")} headers={[t("users.name"), t("users.email"), t("users.role"), t("users.two_factor"), t("users.state")]}>
               {users.data.map((user) => (
                 <tr key={user.id}>
                   <td>{user.name}</td>
@@ -83,9 +71,7 @@ export function Users(): JSX.Element {
                   <td>{state(user)}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
       <Invite
         onInvited={(email) => {

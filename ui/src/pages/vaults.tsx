@@ -7,7 +7,7 @@ import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import type { Problem } from "../api/errors";
 import { type Upload, UploadFailed, uploadFile } from "../api/upload";
-import { Field, Page, ProblemAlert, Submit } from "../components";
+import { Field, Page, ProblemAlert, Submit, Table } from "../components";
 import { formatBytes, formatTime } from "../format";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
@@ -178,19 +178,7 @@ export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit
       {files.loading && !files.data && <p role="status">{t("app.loading")}</p>}
       {files.data?.length === 0 && <p>{t("files.empty")}</p>}
       {files.data && files.data.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">{t("files.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("files.name")}</th>
-                <th scope="col">{t("files.size")}</th>
-                <th scope="col">{t("files.uploaded_by")}</th>
-                <th scope="col">{t("files.uploaded_at")}</th>
-                {canEdit && <th scope="col">{t("files.actions")}</th>}
-              </tr>
-            </thead>
-            <tbody>
+        <Table caption={t("files.title")} headers={[t("files.name"), t("files.size"), t("files.uploaded_by"), t("files.uploaded_at"), ...(canEdit ? [t("files.actions")] : [])]}>
               {files.data.map((file) => (
                 <tr key={file.id}>
                   <td>
@@ -210,9 +198,7 @@ export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit
                   )}
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
       {canEdit && (
         <Uploader
