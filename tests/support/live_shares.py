@@ -55,11 +55,12 @@ def share_over_http(
     *,
     files: dict[str, bytes],
     customer: dict[str, Any] | None = None,
+    verify: str | bool = True,
     **share: Any,
 ) -> LiveShare:
     """Create a customer, a vault holding `files`, and a share of it, through the API."""
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=api_url, headers=headers, timeout=30) as http:
+    with httpx.Client(base_url=api_url, headers=headers, timeout=30, verify=verify) as http:
         body = {"name": "Ada Lovelace", "email": "ada@example.org", "mobile": "+33612345678"}
         made = http.post("/api/customers", json={**body, **(customer or {})})
         assert made.status_code == 201, made.text
