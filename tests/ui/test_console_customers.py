@@ -38,6 +38,7 @@ def test_find_create_and_edit_customers(fleet: Fleet, browser: Browser) -> None:
     page.get_by_label("Search by name, email or phone number").fill("client07")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_role("link", name="Client 07")).to_be_visible()
+    expect(page.get_by_text("1 customer, page 1 of 1.")).to_be_visible()
     expect(page.get_by_role("row")).to_have_count(2)
     page.get_by_label("Search by name, email or phone number").fill("nobody at all")
     page.get_by_role("button", name="Search", exact=True).click()
@@ -55,7 +56,7 @@ def test_find_create_and_edit_customers(fleet: Fleet, browser: Browser) -> None:
     mobile.fill("+41 79 123 45 67")
     page.get_by_role("button", name="Create the customer").click()
     expect(page.get_by_role("heading", name="Sophie Martin")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("The customer is saved")
+    expect(page.get_by_role("status").filter(has_text="The customer is saved")).to_be_visible()
 
     # The same email again: a warning names the existing customer before anything is saved.
     page.goto(f"{fleet.api_url}/#/customers/new")
@@ -69,7 +70,7 @@ def test_find_create_and_edit_customers(fleet: Fleet, browser: Browser) -> None:
     expect(page.get_by_role("heading", name="Sophie Martin")).to_be_visible()
     page.get_by_label("City").fill("Lausanne")
     page.get_by_role("button", name="Save the changes").click()
-    expect(page.get_by_role("status")).to_contain_text("The customer is saved")
+    expect(page.get_by_role("status").filter(has_text="The customer is saved")).to_be_visible()
     page.reload()
     expect(page.get_by_label("City")).to_have_value("Lausanne")
     with httpx.Client(base_url=fleet.api_url, headers={"Authorization": f"Bearer {token}"}) as api:

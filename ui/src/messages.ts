@@ -93,6 +93,7 @@ const en = {
   "customers.empty": "No customers yet. Add the first one with “New customer”.",
   "customers.none_found": "No customer matches “{q}”.",
   "customers.count": "{total} customers, page {page} of {pages}.",
+  "customers.count_one": "1 customer, page {page} of {pages}.",
   "customers.pages": "Pages",
   "customers.previous": "Previous page",
   "customers.next": "Next page",

@@ -200,7 +200,7 @@ export function CustomerList({ query, canEdit }: { query: URLSearchParams; canEd
       {list.data && list.data.items.length === 0 && <p>{q ? t("customers.none_found", { q }) : t("customers.empty")}</p>}
       {list.data && list.data.items.length > 0 && (
         <>
-          <p aria-live="polite">{t("customers.count", { total, page, pages })}</p>
+          <p aria-live="polite">{t(total === 1 ? "customers.count_one" : "customers.count", { total, page, pages })}</p>
           <Table caption={t("customers.title")} headers={[t("customer.name"), t("customer.email"), t("customer.mobile"), t("customer.preferred_channel")]}>
                 {list.data.items.map((customer) => (
                   <tr key={customer.id}>
