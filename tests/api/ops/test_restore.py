@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tests.support.api_process import VAULT03, ApiProcess
 from tests.support.installation import Installation, add_deliveries, count_rows, file_hashes
 from vault03_api import clock
 from vault03_api.cli import main
+from vault03_api.ops.backup import ARCHIVE_ROOT
 
 MOMENT = datetime(2026, 3, 1, 3, 0, 0, tzinfo=UTC)
 STAMP = "2026-03-01__03-00-00"
@@ -175,3 +177,22 @@ def test_restore_refuses_while_a_real_api_runs(
     assert count_rows(installation.database) == 25
     api.start()  # the restored database opens, migrates (nothing to do) and serves
     api.stop()
+
+
+@pytest.mark.parametrize("kind", [tarfile.SYMTYPE, tarfile.LNKTYPE])
+def test_an_archive_with_links_is_refused_and_nothing_changes(
+    installation: Installation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: bytes
+) -> None:
+    # A link inside the archive's root could point anywhere on extraction; our backups never
+    # hold one, and the refusal must not depend on the Python's tarfile extraction filters.
+    forged = tmp_path / "forged.tar.gz"
+    with tarfile.open(forged, "w:gz") as archive:
+        link = tarfile.TarInfo(f"{ARCHIVE_ROOT}/data/data.db")
+        link.type = kind
+        link.linkname = "/etc/passwd"
+        archive.addfile(link)
+    before = installation.database.read_bytes()
+    code, output = restore(monkeypatch, str(forged))
+    assert code == 1
+    assert "not files" in output and "nothing in place was changed" in output
+    assert installation.database.read_bytes() == before
