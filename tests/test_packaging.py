@@ -234,7 +234,7 @@ def test_email_alone_renders_its_packaged_templates(alone: dict[str, Path], tmp_
         "from vault03_email.render import render_bodies\n"
         "from vault03_email.settings import EmailSettings\n"
         "payload = EmailPayload(to='a@example.org', template='notice', subject='s',"
-        " context={'body': 'Hello from the image'})\n"
+        " context={'body': 'Hello from the image', 'office': {'name': 'Cabinet'}})\n"
         "text, html = render_bodies(payload, EmailSettings())\n"
         "print('Hello from the image' in text and 'Hello from the image' in html)"
     )

@@ -32,6 +32,7 @@ from vault03_common.messages import (
     DeadLetterAlert,
     MaintenanceNotice,
     Message,
+    Office,
     Outgoing,
     PasswordReset,
     SecurityAlert,
@@ -60,37 +61,62 @@ SET_PASSWORD = "https://vault.example.org/set-password#token=N3ZkZjg5MmxrczBk"
 WHEN = "2026-12-31 18:00 UTC"
 NOTICE_BODY = "Ana Lima opened the share of 'Tax 2026' at 2026-12-01 09:14 UTC from 203.0.113.9."
 
+OFFICE = Office(
+    name="Cabinet Dupont",
+    email="contact@cabinet-dupont.example",
+    phone="+33 4 78 00 00 00",
+    address=("8 quai Saint-Vincent", "69001 Lyon"),
+)
+
 EXAMPLES: dict[str, Message] = {
     "share_link": ShareLink(
+        office=OFFICE,
         link=LINK,
         vault_name="Tax 2026",
         code_channel="sms",
         expires_at=WHEN,
         message="Please sign page 2",
     ),
-    "access_code": AccessCode(access_code="K7Q-42X-9PD", vault_name="Tax 2026", expires_at=WHEN),
-    "invitation": StaffInvitation(
-        link=SET_PASSWORD, inviter_name="Claire Martin", role="staff", expires_at=WHEN
+    "access_code": AccessCode(
+        office=OFFICE, access_code="K7Q-42X-9PD", vault_name="Tax 2026", expires_at=WHEN
     ),
-    "password_reset": PasswordReset(link=SET_PASSWORD, expires_at=WHEN, requested_ip="203.0.113.9"),
+    "invitation": StaffInvitation(
+        office=OFFICE,
+        link=SET_PASSWORD,
+        inviter_name="Claire Martin",
+        role="staff",
+        expires_at=WHEN,
+    ),
+    "password_reset": PasswordReset(
+        office=OFFICE, link=SET_PASSWORD, expires_at=WHEN, requested_ip="203.0.113.9"
+    ),
     "account_locked": AccountLocked(
+        office=OFFICE,
         event="Your account was locked after 5 failed sign-ins",
         occurred_at=WHEN,
         ip="203.0.113.9",
         action="It opens again at 2026-12-31 18:15 UTC. If this was not you, tell your admin.",
     ),
     "share_locked_alert": ShareLockedNotice(
-        subject="Share locked: Tax 2026", body="The share 7 was locked after 5 wrong codes."
+        office=OFFICE,
+        subject="Share locked: Tax 2026",
+        body="The share 7 was locked after 5 wrong codes.",
     ),
-    "share_access_notice": ShareAccessNotice(subject="Share opened: Tax 2026", body=NOTICE_BODY),
+    "share_access_notice": ShareAccessNotice(
+        office=OFFICE, subject="Share opened: Tax 2026", body=NOTICE_BODY
+    ),
     "share_upload_notice": ShareUploadNotice(
-        subject="Document received: scan.pdf", body="Ana Lima sent 'scan.pdf' (48213 bytes)."
+        office=OFFICE,
+        subject="Document received: scan.pdf",
+        body="Ana Lima sent 'scan.pdf' (48213 bytes).",
     ),
-    "test": SendTestMessage(subject="VAULT03 test", body="This is a test message from VAULT03."),
+    "test": SendTestMessage(
+        office=OFFICE, subject="VAULT03 test", body="This is a test message from VAULT03."
+    ),
     "maintenance_notice": MaintenanceNotice(
-        starts_at=WHEN, ends_at="2027-01-01 02:00 UTC", reason="Database upgrade"
+        office=OFFICE, starts_at=WHEN, ends_at="2027-01-01 02:00 UTC", reason="Database upgrade"
     ),
-    "service_restored": ServiceRestored(restored_at="2027-01-01 01:40 UTC"),
+    "service_restored": ServiceRestored(office=OFFICE, restored_at="2027-01-01 01:40 UTC"),
     "security_alert": SecurityAlert(text="VAULT03: login locked for account:ana@example.org"),
     "dead_letter_alert": DeadLetterAlert(
         text="VAULT03: delivery 0193 (email, share_link) was given up after 8 attempt(s)"
@@ -145,7 +171,7 @@ def _shown_fields(kind: str, message: Message) -> list[str]:
     return [
         str(getattr(message, name))
         for name, field in fields.items()
-        if field.is_required() and (kind, name) not in SHOWN_OTHERWISE
+        if field.is_required() and (kind, name) not in SHOWN_OTHERWISE and name != "office"
     ]
 
 
@@ -159,8 +185,11 @@ def test_each_kind_renders_on_each_of_its_channels(
     match channel:
         case Channel.EMAIL:
             assert isinstance(message, ByEmail)
-            email = render_email(event, EmailSettings(sender_name="Cabinet Dupont"))
+            email = render_email(event, EmailSettings())
             assert email.subject == message.email_subject()
+            assert email.sender_name == "Cabinet Dupont"
+            for shown in (OFFICE.name, "contact@cabinet-dupont.example", "+33 4 78 00 00 00"):
+                assert shown in email.text and shown in email.html, (kind, shown)
             for value in _shown_fields(kind, message):
                 assert value in email.text, (kind, value)
                 assert value.replace("'", "&#39;") in email.html, (kind, value)
@@ -168,11 +197,13 @@ def test_each_kind_renders_on_each_of_its_channels(
             sms = prepare_sms(event, SmsSettings())
             assert isinstance(message, BySms)
             assert sms.text == message.sms_text() and sms.to == "+33612345678"
+            assert sms.text.startswith("Cabinet Dupont: ")
         case Channel.POSTAL:
             assert isinstance(event.payload, PostalPayload)
             pdf = render_letter(event.payload, PostalSettings(), today=date(2026, 12, 1))
             text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
             assert "69003 Lyon" in text
+            assert "Cabinet Dupont\n8 quai Saint-Vincent\n69001 Lyon" in text, text
             for value in _shown_fields(kind, message):
                 assert value in text, (kind, value)
         case Channel.TELEGRAM:
@@ -195,9 +226,17 @@ def test_every_template_is_sent_by_some_kind() -> None:
 
 def test_an_invalid_message_is_refused_where_it_is_made() -> None:
     with pytest.raises(ValueError, match="inviter_name"):
-        StaffInvitation(link=SET_PASSWORD, inviter_name="", role="staff", expires_at=WHEN)
+        StaffInvitation(
+            office=OFFICE, link=SET_PASSWORD, inviter_name="", role="staff", expires_at=WHEN
+        )
     with pytest.raises(ValueError, match="code_channel"):
-        ShareLink(link=LINK, vault_name="Tax", code_channel="pigeon")  # type: ignore[arg-type]
+        ShareLink(office=OFFICE, link=LINK, vault_name="Tax", code_channel="pigeon")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="office"):
+        AccessCode(access_code="K7Q-42X-9PD", vault_name="Tax")  # type: ignore[call-arg]
+    homeless = Office(name="Cabinet Dupont")
+    code = AccessCode(office=homeless, access_code="K7Q-42X-9PD", vault_name="Tax")
+    with pytest.raises(ValueError, match="return address"):
+        code.letter(address=ADDRESS)
 
 
 def _newer(template: str, context: dict[str, object]) -> DeliveryRequested:

@@ -58,7 +58,10 @@ async def test_kill_after_brevo_accepted_then_redelivery_sends_nothing_more(
         delivery_id="d-crash",
         kind="notice",
         payload=EmailPayload(
-            to="ana@example.org", template="notice", subject="Hi", context={"body": "Hello"}
+            to="ana@example.org",
+            template="notice",
+            subject="Hi",
+            context={"office": {"name": "Cabinet Martin"}, "body": "Hello"},
         ),
     )
     with fake_brevo() as brevo:

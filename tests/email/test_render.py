@@ -9,7 +9,8 @@ from vault03_common.runtime import PermanentError
 from vault03_email.render import TEMPLATES, render_email
 from vault03_email.settings import EmailSettings
 
-SAMPLES: dict[str, dict[str, Any]] = {
+OFFICE = {"name": "Cabinet Dupont", "email": "contact@cabinet-dupont.example"}
+FIELDS: dict[str, dict[str, Any]] = {
     "notice": {"body": "The office is closed on Friday."},
     "share_link": {
         "link": "https://vault.example.org/s/abc",
@@ -29,6 +30,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "service_restored": {"restored_at": "Sun 01:40"},
     "security_alert": {"event": "New sign-in", "occurred_at": "2026-11-30 08:12"},
 }
+SAMPLES = {name: {"office": OFFICE} | fields for name, fields in FIELDS.items()}
 
 
 def event(template: str, context: dict[str, Any], to_name: str | None = "Ana") -> DeliveryRequested:
@@ -44,15 +46,15 @@ def test_every_template_has_a_sample() -> None:
 
 @pytest.mark.parametrize("template", sorted(SAMPLES))
 def test_each_template_renders_its_fields_in_text_and_html(template: str) -> None:
-    settings = EmailSettings(sender_name="Cabinet Dupont")
-    email = render_email(event(template, SAMPLES[template]), settings)
-    for value in SAMPLES[template].values():
+    email = render_email(event(template, SAMPLES[template]), EmailSettings())
+    for value in FIELDS[template].values():
         if value in ("sms",):
             continue
         assert str(value) in email.text
         assert str(value) in email.html
     assert email.text.startswith("Hello Ana,\n\n") and "\n\n\n" not in email.text
-    assert "Cabinet Dupont" in email.text
+    assert "Cabinet Dupont" in email.text and email.sender_name == "Cabinet Dupont"
+    assert "contact@cabinet-dupont.example" in email.text
     assert email.html.lstrip().startswith("<!doctype html>")
 
 

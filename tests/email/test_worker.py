@@ -40,7 +40,12 @@ def share_link(delivery_id: str, to: str = "ana@example.org") -> DeliveryRequest
             to=to,
             template="share_link",
             subject="Documents for you",
-            context={"link": "https://v.example/s/1", "vault_name": "Tax", "code_channel": "sms"},
+            context={
+                "office": {"name": "Cabinet Martin"},
+                "link": "https://v.example/s/1",
+                "vault_name": "Tax",
+                "code_channel": "sms",
+            },
         ),
     )
 

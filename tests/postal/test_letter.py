@@ -19,6 +19,7 @@ ADDRESS = PostalAddress(
     city="Lyon",
     country="FR",
 )
+OFFICE = {"name": "Cabinet Martin", "address": ["8 quai Saint-Vincent", "69001 Lyon"]}
 
 
 def page_one_text(pdf: bytes) -> str:
@@ -30,16 +31,16 @@ def test_access_code_letter_has_address_code_and_qr_on_page_one() -> None:
         address=ADDRESS,
         template="access_code",
         context={
+            "office": OFFICE,
             "access_code": "K7Q-42X-9PD",
             "vault_name": "Succession Dubois",
             "link": "https://vault.example.org/s/4f9c",
             "expires_at": "31/12/2026",
         },
     )
-    pdf = render_letter(
-        payload, PostalSettings(sender_name="Cabinet Martin"), today=date(2026, 12, 1)
-    )
+    pdf = render_letter(payload, PostalSettings(), today=date(2026, 12, 1))
     text = page_one_text(pdf)
+    assert "Cabinet Martin\n8 quai Saint-Vincent\n69001 Lyon" in text  # the return address
     for line in ("Hélène Dubois", "12 rue des Lilas", "Bât. B", "69003 Lyon"):
         assert line in text
     assert "Access code: K7Q-42X-9PD" in text
@@ -54,7 +55,7 @@ def test_notice_letter_and_missing_fields() -> None:
         PostalPayload(
             address=ADDRESS,
             template="notice",
-            context={"subject": "Fermeture", "body": "Le cabinet ferme."},
+            context={"office": OFFICE, "subject": "Fermeture", "body": "Le cabinet ferme."},
         ),
         PostalSettings(),
         today=date(2026, 12, 1),
@@ -62,7 +63,11 @@ def test_notice_letter_and_missing_fields() -> None:
     assert "Le cabinet ferme." in page_one_text(pdf)
     with pytest.raises(PermanentError, match="needs access_code"):
         render_letter(
-            PostalPayload(address=ADDRESS, template="access_code", context={"vault_name": "X"}),
+            PostalPayload(
+                address=ADDRESS,
+                template="access_code",
+                context={"office": OFFICE, "vault_name": "X"},
+            ),
             PostalSettings(),
             today=date(2026, 12, 1),
         )
@@ -72,11 +77,21 @@ def test_notice_letter_and_missing_fields() -> None:
         )
 
 
+def test_a_letter_without_the_offices_return_address_is_refused() -> None:
+    payload = PostalPayload(
+        address=ADDRESS, template="notice", context={"office": {"name": "X"}, "body": "Hi"}
+    )
+    with pytest.raises(PermanentError, match="no return address"):
+        render_letter(payload, PostalSettings(), today=date(2026, 12, 1))
+
+
 def test_characters_outside_latin1_do_not_break_the_letter() -> None:
     assert printable("Ōno Zażółć — é") == "Ono Zazó?c ? é"  # accents kept where Latin-1 has them
     address = ADDRESS.model_copy(update={"name": "Łukasz Wałęsa"})
     pdf = render_letter(
-        PostalPayload(address=address, template="notice", context={"body": "Zażółć"}),
+        PostalPayload(
+            address=address, template="notice", context={"office": OFFICE, "body": "Zażółć"}
+        ),
         PostalSettings(),
         today=date(2026, 12, 1),
     )

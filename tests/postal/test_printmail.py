@@ -8,6 +8,7 @@ from functools import partial
 import pytest
 from pypdf import PdfReader
 
+from tests.postal.test_letter import OFFICE
 from tests.support import NatsServer, free_port
 from tests.support.fakes import PRINTMAIL_KEY, FakeServer, fake_printmail
 from tests.support.workers import bus, running
@@ -42,7 +43,9 @@ def settings_for(
 
 
 def pdf() -> bytes:
-    payload = PostalPayload(address=ADDRESS, template="notice", context={"body": "Bonjour"})
+    payload = PostalPayload(
+        address=ADDRESS, template="notice", context={"office": OFFICE, "body": "Bonjour"}
+    )
     return render_letter(payload, PostalSettings(), today=date(2026, 12, 1))
 
 
@@ -118,6 +121,7 @@ async def test_postal_worker_submits_letters(
             address=ADDRESS,
             template="access_code",
             context={
+                "office": OFFICE,
                 "access_code": "ABC-123",
                 "vault_name": "Dossier",
                 "link": "https://v.example/s/1",

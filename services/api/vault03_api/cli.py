@@ -66,7 +66,7 @@ def deliveries() -> None:
 def send_test(channel: str, recipient: str | None, text: str, address: str | None) -> None:
     """Queue a test message on one channel and print its delivery id."""
     settings = ApiSettings()
-    message = SendTestMessage(subject="VAULT03 test", body=text)
+    message = SendTestMessage(office=settings.office, subject="VAULT03 test", body=text)
     outgoing: Outgoing
     try:
         match channel:

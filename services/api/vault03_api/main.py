@@ -166,7 +166,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_error_handlers(app)
-    install_portal_pages(app)
+    install_portal_pages(app, office=settings.office)
     install_maintenance_page(app)
     # Requests and latency by route template (unmatched paths are not counted: no cardinality
     # blow-up from scanners); pure ASGI, so streamed uploads stay streamed.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -13,7 +16,15 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from vault03_common.messages import Office
 from vault03_common.settings import ServiceSettings
+
+DEVELOPMENT_OFFICE = Office(
+    name="VAULT03 development office",
+    email="office@localhost",
+    address=("1 Example Street", "00000 Nowhere"),
+)
+"""The identity a development run without office settings uses (`make run`, tests)."""
 
 CONFIG_ENV = "VAULT03_CONFIG"
 
@@ -60,6 +71,22 @@ class ApiSettings(ServiceSettings):
     """Deliveries the relay publishes per round."""
     maintenance_check_seconds: float = Field(1.0, ge=0)
     """How stale the API's view of maintenance switched on or off elsewhere may be (seconds)."""
+
+    # The office (docs/office.md): who every message and portal page says it comes from.
+    office_name: str = ""
+    """The office's name on every email, SMS, letter and portal page (required in production)."""
+    office_email: str | None = None
+    """The office's contact email, shown in signatures and on portal pages."""
+    office_phone: str | None = None
+    """The office's contact phone, shown in signatures and on portal pages."""
+    office_address: list[str] = []
+    """The return address printed on letters, one line each (required in production)."""
+    office_logo_url: str | None = None
+    """An HTTPS URL of the office's logo, shown at the top of emails (none when unset)."""
+    time_zone: str = "UTC"
+    """The office's time zone (IANA name, e.g. Europe/Paris): times in messages and pages."""
+    language: Literal["en"] = "en"
+    """The default language of messages and pages (English only for now)."""
 
     # Identity (docs/identity.md).
     session_idle_minutes: int = Field(30, ge=1)
@@ -130,6 +157,45 @@ class ApiSettings(ServiceSettings):
     """Shared secret Brevo sends to /api/webhooks/brevo; unset: that webhook answers 503."""
     postal_webhook_secret: SecretStr | None = None
     """Shared secret the print-and-mail provider sends to /api/webhooks/postal."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _office_named_in_production(self) -> ApiSettings:
+        if self.environment == "production":
+            missing = [
+                name for name in ("office_name", "office_address") if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(
+                    f"{' and '.join(missing)} must be set in production: every message names "
+                    "the office and no letter goes out without its return address"
+                )
+        return self
+
+    @property
+    def office(self) -> Office:
+        """The office's identity as messages carry it (the development one when unset)."""
+        if not self.office_name:
+            return DEVELOPMENT_OFFICE
+        return Office(
+            name=self.office_name,
+            email=self.office_email,
+            phone=self.office_phone,
+            address=tuple(self.office_address),
+            logo_url=self.office_logo_url,
+        )
+
+    def shown_time(self, value: datetime) -> str:
+        """A moment as people read it: in the office's time zone, with the zone's abbreviation."""
+        return value.astimezone(ZoneInfo(self.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
 
     @model_validator(mode="after")
     def _secure_cookie_outside_development(self) -> ApiSettings:

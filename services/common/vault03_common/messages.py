@@ -93,7 +93,35 @@ class Message(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class ByEmail(Message):
+class Office(BaseModel):
+    """Who writes: the office's identity, from the API's settings, in every message to a person.
+
+    It travels in the message rather than being each worker's setting so that one place (the
+    API's config.yaml) names the office for the portal, email, SMS and letters alike.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Text
+    email: str | None = None
+    phone: str | None = None
+    address: tuple[str, ...] = ()
+    """The return address printed on letters, one line each."""
+    logo_url: str | None = None
+
+    def contact(self) -> str:
+        """How to reach the office: its name with its email and phone, when known."""
+        ways = ", ".join(filter(None, [self.email, self.phone]))
+        return f"{self.name} ({ways})" if ways else self.name
+
+
+class ByPerson(Message):
+    """A kind a person reads (email, SMS, letter): it names the office that sends it."""
+
+    office: Office
+
+
+class ByEmail(ByPerson):
     """A kind sent by email: it names its subject."""
 
     def email_subject(self) -> str:
@@ -111,7 +139,7 @@ class ByEmail(Message):
         return Outgoing(kind=self.kind, payload=payload)
 
 
-class BySms(Message):
+class BySms(ByPerson):
     """A kind sent by SMS: it says its text."""
 
     def sms_text(self) -> str:
@@ -122,11 +150,13 @@ class BySms(Message):
         return Outgoing(kind=self.kind, payload=SmsPayload(to=to, text=self.sms_text()))
 
 
-class ByLetter(Message):
-    """A kind sent as a printed letter."""
+class ByLetter(ByPerson):
+    """A kind sent as a printed letter (never without the office's return address)."""
 
     def letter(self, *, address: PostalAddress) -> Outgoing:
         """The message addressed to one postal address."""
+        if not self.office.address:
+            raise ValueError("a letter needs the office's return address (office_address)")
         payload = PostalPayload(address=address, template=self.template, context=self.context())
         return Outgoing(kind=self.kind, payload=payload)
 
@@ -181,8 +211,8 @@ class AccessCode(ByEmail, BySms, ByLetter):
     def sms_text(self) -> str:
         valid = f" Valid until {self.expires_at}." if self.expires_at else ""
         return (
-            f'Your access code for "{self.vault_name}": {self.access_code}.{valid} '
-            "Never give it to anyone."
+            f'{self.office.name}: your access code for "{self.vault_name}": '
+            f"{self.access_code}.{valid} Never give it to anyone."
         )
 
 
@@ -270,7 +300,7 @@ class SendTestMessage(Notice, BySms, ByLetter, ByTelegram):
     kind: ClassVar[str] = "test"
 
     def sms_text(self) -> str:
-        return self.body
+        return f"{self.office.name}: {self.body}"
 
     def telegram_text(self) -> str:
         return self.body

@@ -3,7 +3,8 @@
 Each template renders a text and an HTML body from the message its payload carries: the
 fields are the message contracts' (`vault03_common.messages`), read back with the same model
 the API built. Times are passed as display strings (already in the office's time zone).
-`to_name` (from the payload) and `sender_name` (from the settings) are available to every
+Every message names the office that sends it (`office`: the From name and the signature);
+`to_name` (from the payload) and `sender_name` (the office's name) are available to every
 template.
 """
 
@@ -17,7 +18,14 @@ from typing import Any
 import jinja2
 
 from vault03_common.events import SCHEMA_VERSION, Channel, DeliveryRequested, EmailPayload
-from vault03_common.messages import Message, ShareLink, UnreadableMessage, read_message, templates
+from vault03_common.messages import (
+    ByPerson,
+    Message,
+    ShareLink,
+    UnreadableMessage,
+    read_message,
+    templates,
+)
 from vault03_common.runtime import PermanentError
 from vault03_email.settings import EmailSettings
 
@@ -105,7 +113,8 @@ def template_context(
         raise PermanentError(str(exc)) from exc
     context: dict[str, Any] = message.model_dump()
     context["to_name"] = payload.to_name
-    context["sender_name"] = settings.sender_name
+    assert isinstance(message, ByPerson)  # every email kind names its office
+    context["sender_name"] = message.office.name
     if isinstance(message, ShareLink):
         context["code_channel_text"] = _CODE_CHANNEL_TEXT[message.code_channel]
     return context
@@ -116,11 +125,15 @@ def render_bodies(
 ) -> tuple[str, str]:
     """The text and HTML bodies of one email."""
     context = template_context(payload, settings, schema_version=schema_version)
+    return _bodies(payload.template, context)
+
+
+def _bodies(template: str, context: dict[str, Any]) -> tuple[str, str]:
     try:
-        text = _text.get_template(f"{payload.template}.txt.j2").render(context)
-        html = _html.get_template(f"{payload.template}.html.j2").render(context)
+        text = _text.get_template(f"{template}.txt.j2").render(context)
+        html = _html.get_template(f"{template}.html.j2").render(context)
     except jinja2.TemplateError as exc:
-        raise PermanentError(f"template {payload.template!r}: {exc}") from exc
+        raise PermanentError(f"template {template!r}: {exc}") from exc
     return text, html
 
 
@@ -129,12 +142,13 @@ def render_email(event: DeliveryRequested, settings: EmailSettings) -> RenderedE
     payload = event.payload
     if not isinstance(payload, EmailPayload):
         raise PermanentError(f"email worker got a {payload.channel.value} payload")
-    text, html = render_bodies(payload, settings, schema_version=event.schema_version)
+    context = template_context(payload, settings, schema_version=event.schema_version)
+    text, html = _bodies(payload.template, context)
     return RenderedEmail(
         delivery_id=event.delivery_id,
         kind=event.kind,
         sender_email=settings.sender_email,
-        sender_name=settings.sender_name,
+        sender_name=context["sender_name"],
         to=payload.to,
         to_name=payload.to_name,
         subject=payload.subject,

@@ -17,9 +17,7 @@ class EmailSettings(WorkerSettings):
     http_port: int = 9101
     """Port of the worker's /healthz and /metrics."""
     sender_email: str = "vault03@localhost"
-    """From address of every email."""
-    sender_name: str = "VAULT03"
-    """From name of every email."""
+    """From address of every email (verified at the provider); the name is the office's."""
     reply_to: str | None = None
     """Reply-To address of every email (none when unset)."""
     brevo_api_key: SecretStr | None = None

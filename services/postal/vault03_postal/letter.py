@@ -18,6 +18,7 @@ from fpdf import FPDF
 from vault03_common.events import SCHEMA_VERSION, Channel, PostalPayload
 from vault03_common.messages import (
     AccessCode,
+    ByPerson,
     Notice,
     UnreadableMessage,
     read_message,
@@ -34,6 +35,7 @@ ADDRESS_WIDTH_MM = 85
 
 @dataclass(frozen=True)
 class LetterContent:
+    sender: list[str]
     subject: str | None
     paragraphs: list[str]
     access_code: str | None = None
@@ -56,15 +58,20 @@ def letter_content(
         )
     except UnreadableMessage as exc:
         raise PermanentError(str(exc)) from exc
+    assert isinstance(message, ByPerson)  # every letter kind names its office
+    if not message.office.address:
+        raise PermanentError("the letter carries no return address (the API's office_address)")
+    sender = [message.office.name, *message.office.address]
     match message:
         case Notice():
-            return LetterContent(message.subject, [message.body])
+            return LetterContent(sender, message.subject, [message.body])
         case AccessCode():
             paragraphs = [
                 f'Documents have been shared with you in the vault "{message.vault_name}". '
                 "You received the link separately; this letter carries the access code that "
                 "opens it.",
                 "Keep this code private: our staff will never ask you for it.",
+                f"Questions? Contact {message.office.contact()}.",
             ]
             if message.expires_at:
                 paragraphs.append(f"The code is valid until {message.expires_at}.")
@@ -73,7 +80,11 @@ def letter_content(
                     "You can also scan the QR code below to open the shared documents."
                 )
             return LetterContent(
-                "Your access code", paragraphs, access_code=message.access_code, link=message.link
+                sender,
+                "Your access code",
+                paragraphs,
+                access_code=message.access_code,
+                link=message.link,
             )
     raise PermanentError(f"no letter layout for template {payload.template!r}")
 
@@ -110,8 +121,7 @@ def render_letter(
     pdf.add_page()
     pdf.set_font("helvetica", size=10)
     pdf.set_xy(20, 20)
-    sender = "\n".join(filter(None, [settings.sender_name, settings.sender_address]))
-    pdf.multi_cell(80, 5, printable(sender))
+    pdf.multi_cell(80, 5, printable("\n".join(content.sender)))
     pdf.set_font("helvetica", size=11)
     pdf.set_xy(ADDRESS_X_MM, ADDRESS_Y_MM)
     pdf.multi_cell(ADDRESS_WIDTH_MM, 5.5, printable("\n".join(payload.address.lines())))

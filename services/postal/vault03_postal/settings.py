@@ -18,10 +18,6 @@ class PostalSettings(WorkerSettings):
 
     http_port: int = 9103
     """Port of the worker's /healthz and /metrics."""
-    sender_name: str = "VAULT03"
-    """Sender name printed on letters."""
-    sender_address: str = ""
-    """Sender address printed on letters (lines separated by newlines)."""
     printmail_api_key: SecretStr | None = None
     """Print-and-mail API key; when set, letters are submitted, otherwise PDFs go to the sink."""
     printmail_base_url: str = ""

@@ -13,13 +13,14 @@ import pytest
 from tests.support.identity import CSRF, Harness
 from vault03_api.maintenance import service as maintenance_service
 from vault03_api.maintenance.recipients import Recipient
+from vault03_common.messages import Office
 
 ADMIN = "admin@example.org"
 STAFF = "staff@example.org"
 AUDITOR = "auditor@example.org"
 # The email templates' context (services/email templates maintenance_notice, service_restored).
-NOTICE_FIELDS = {"starts_at", "ends_at", "reason"}
-RESTORED_FIELDS = {"restored_at"}
+NOTICE_FIELDS = {"office", "starts_at", "ends_at", "reason"}
+RESTORED_FIELDS = {"office", "restored_at"}
 
 
 def _setup(harness: Harness) -> dict[str, str]:
@@ -47,7 +48,9 @@ def _render(template: str, context: dict[str, Any]) -> None:
     root = resources.files("vault03_email") / "templates"
     if not (root / f"{template}.txt.j2").is_file():
         pytest.skip(f"the {template} email template lands with the channels work")
-    full = {"details": None, "reason": None, **context, "sender_name": "VAULT03"}
+    office = Office.model_validate(context["office"]).model_dump()
+    full = {"details": None, "reason": None, **context, "office": office}
+    full["sender_name"] = office["name"]
     for suffix, escape in (("txt", False), ("html", True)):
         env = jinja2.Environment(
             loader=jinja2.PackageLoader("vault03_email", "templates"),

@@ -188,15 +188,18 @@ def record_failure(
                 text=f"login locked for {key} after {event_name} from {ip or 'unknown address'}",
             )
     if newly and user is not None and user.deleted_at is None:
-        _tell_locked_out(session, user=user, ip=ip, now=now)
+        _tell_locked_out(session, user=user, ip=ip, settings=settings, now=now)
 
 
-def _tell_locked_out(session: Session, *, user: User, ip: str | None, now: datetime) -> None:
+def _tell_locked_out(
+    session: Session, *, user: User, ip: str | None, settings: ApiSettings, now: datetime
+) -> None:
     """The account's owner hears of the lockout (the operators' chat hears of it too)."""
-    until = f" until {_shown(user.locked_until)}" if user.locked_until else ""
+    until = f" until {settings.shown_time(user.locked_until)}" if user.locked_until else ""
     message = AccountLocked(
+        office=settings.office,
         event="your account was locked after repeated failed sign-ins",
-        occurred_at=_shown(now),
+        occurred_at=settings.shown_time(now),
         ip=ip,
         action=f"Sign-in is refused{until}. If this was not you, tell your administrator at "
         "once: someone is trying to sign in as you.",
@@ -590,10 +593,6 @@ def _new_link(
     return token, expires_at
 
 
-def _shown(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def send_invitation(
     session: Session,
     *,
@@ -609,10 +608,11 @@ def send_invitation(
         session, user=user, purpose=TokenPurpose.INVITATION, valid=valid, now=now
     )
     message = StaffInvitation(
+        office=settings.office,
         link=link_url(settings, token),
         inviter_name=inviter_name,
         role=user.role,
-        expires_at=_shown(expires_at),
+        expires_at=settings.shown_time(expires_at),
     )
     outgoing = message.email(to=user.email, to_name=user.name)
     enqueue_delivery(session, outgoing=outgoing, ring=ring)
@@ -633,7 +633,10 @@ def send_password_reset(
         session, user=user, purpose=TokenPurpose.PASSWORD_RESET, valid=valid, now=now
     )
     message = PasswordReset(
-        link=link_url(settings, token), expires_at=_shown(expires_at), requested_ip=requested_ip
+        office=settings.office,
+        link=link_url(settings, token),
+        expires_at=settings.shown_time(expires_at),
+        requested_ip=requested_ip,
     )
     outgoing = message.email(to=user.email, to_name=user.name)
     enqueue_delivery(session, outgoing=outgoing, ring=ring)

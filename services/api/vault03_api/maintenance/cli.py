@@ -75,7 +75,8 @@ def schedule(
 ) -> None:
     """Announce a window: every active staff user is emailed now."""
     starts_at, length = parse_start(start), parse_duration(duration)
-    engine = open_database(ApiSettings())
+    settings = ApiSettings()
+    engine = open_database(settings)
     announced = run_command(
         engine,
         service.schedule_window,
@@ -84,6 +85,7 @@ def schedule(
         message=message,
         emergency=emergency,
         notify_share_recipients=notify_share_recipients,
+        settings=settings,
         now=clock.utcnow(),
     )
     click.echo(f"scheduled {_describe(announced.window)}")
@@ -120,8 +122,11 @@ def switch_on(
 @click.option("--message", "details", help="Added to the 'service restored' email.")
 def switch_off(details: str | None) -> None:
     """Maintenance off: service restored, and the restored notice is emailed."""
-    engine = open_database(ApiSettings())
-    announced = run_command(engine, service.end_window, now=clock.utcnow(), details=details)
+    settings = ApiSettings()
+    engine = open_database(settings)
+    announced = run_command(
+        engine, service.end_window, settings=settings, now=clock.utcnow(), details=details
+    )
     click.echo(f"maintenance is OFF: {_describe(announced.window)}")
     _echo_notices(
         "service restored notice",

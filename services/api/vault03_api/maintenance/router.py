@@ -11,7 +11,7 @@ from vault03_api.auth.access import ALL_ROLES, access, open_during_maintenance
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
 from vault03_api.bounds import RowId
-from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
+from vault03_api.deps import ReadSessionDep, SessionDep, SettingsDep, StateDep
 from vault03_api.errors import error_responses
 from vault03_api.maintenance import service
 from vault03_api.maintenance.exceptions import (
@@ -52,7 +52,7 @@ def maintenance_status(session: ReadSessionDep) -> MaintenanceStatusOut:
     responses=error_responses(InvalidWindow, MaintenanceConflict, *_AUTH_ERRORS),
 )
 @access(Role.ADMIN)
-def schedule_window(body: ScheduleIn, session: SessionDep) -> AnnouncedOut:
+def schedule_window(body: ScheduleIn, session: SessionDep, settings: SettingsDep) -> AnnouncedOut:
     """Announce a window: every active staff user is emailed now (at least 24 h ahead)."""
     announced = service.schedule_window(
         session,
@@ -61,6 +61,7 @@ def schedule_window(body: ScheduleIn, session: SessionDep) -> AnnouncedOut:
         message=body.message,
         emergency=body.emergency,
         notify_share_recipients=body.notify_share_recipients,
+        settings=settings,
         now=clock.utcnow(),
     )
     return AnnouncedOut.of(announced)
@@ -107,6 +108,8 @@ def switch_on(session: SessionDep, state: StateDep, body: OnIn | None = None) ->
 def switch_off(session: SessionDep, state: StateDep, body: OffIn | None = None) -> AnnouncedOut:
     """Maintenance off: service restored, and the restored notice is emailed."""
     body = body or OffIn()
-    announced = service.end_window(session, now=clock.utcnow(), details=body.details)
+    announced = service.end_window(
+        session, settings=state.settings, now=clock.utcnow(), details=body.details
+    )
     state.maintenance.invalidate_after_commit(session)
     return AnnouncedOut.of(announced)

@@ -25,6 +25,7 @@ from vault03_api.maintenance.recipients import (
     staff_recipients,
     unique,
 )
+from vault03_api.settings import ApiSettings
 from vault03_common.messages import MaintenanceNotice, ServiceRestored
 
 MIN_NOTICE = timedelta(hours=24)  # the guide: notify users at least 24 hours in advance
@@ -127,6 +128,7 @@ def schedule_window(
     message: str,
     emergency: bool,
     notify_share_recipients: bool,
+    settings: ApiSettings,
     now: datetime,
 ) -> Announced:
     """Store a window and queue a maintenance_notice email to every active staff user (and
@@ -153,8 +155,9 @@ def schedule_window(
     notices = _send(
         session,
         message=MaintenanceNotice(
-            starts_at=display(starts_at),
-            ends_at=display(ends_at),
+            office=settings.office,
+            starts_at=settings.shown_time(starts_at),
+            ends_at=settings.shown_time(ends_at),
             reason=window.message,
             details="This maintenance is announced on short notice." if emergency else None,
         ),
@@ -248,7 +251,9 @@ def start_window(
     return window
 
 
-def end_window(session: Session, *, now: datetime, details: str | None = None) -> Announced:
+def end_window(
+    session: Session, *, settings: ApiSettings, now: datetime, details: str | None = None
+) -> Announced:
     """Switch maintenance off and queue the service_restored email to the same audience as
     the notice (staff; share recipients when the window asked for them)."""
     window = active_window(session)
@@ -258,7 +263,9 @@ def end_window(session: Session, *, now: datetime, details: str | None = None) -
     session.add(window)
     notices = _send(
         session,
-        message=ServiceRestored(restored_at=display(now), details=details),
+        message=ServiceRestored(
+            office=settings.office, restored_at=settings.shown_time(now), details=details
+        ),
         window=window,
         now=now,
     )

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import HTMLResponse, Response
 
 from vault03_api.portal.exceptions import PortalError
+from vault03_common.messages import Office
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = "/s/assets/portal.css"
@@ -48,10 +49,15 @@ def protect(response: Response) -> Response:
 
 
 def render(
-    template: str, *, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
+    template: str,
+    *,
+    office: Office,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
-    """A page from templates/ with the security headers."""
-    body = _env.get_template(template).render(stylesheet=STYLESHEET, **context)
+    """A page from templates/ with the security headers, naming the office that shares."""
+    body = _env.get_template(template).render(stylesheet=STYLESHEET, office=office, **context)
     response = HTMLResponse(body, status_code=status_code, headers=headers)
     protect(response)
     return response
@@ -65,7 +71,7 @@ def stylesheet() -> Response:
     return response
 
 
-def install_portal_pages(app: FastAPI) -> None:
+def install_portal_pages(app: FastAPI, *, office: Office) -> None:
     """Portal errors render as pages; share tokens never reach the API's access log."""
 
     @app.exception_handler(PortalError)
@@ -73,6 +79,7 @@ def install_portal_pages(app: FastAPI) -> None:
         token = request.path_params.get("token", "")
         return render(
             exc.template,
+            office=office,
             status_code=exc.status_code,
             headers=exc.headers,
             message=exc.message,

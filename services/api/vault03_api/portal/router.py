@@ -26,7 +26,6 @@ from vault03_api.shares.credentials import (
     normalise_code,
     portal_cookie_name,
 )
-from vault03_api.shares.messages import shown_time
 from vault03_api.shares.service import downloads_left
 from vault03_api.state import AppState
 from vault03_api.tokens import new_token
@@ -104,6 +103,7 @@ def _code_page(
     form_token = form_token or new_token()
     response = pages.render(
         "code.html.j2",
+        office=settings.office,
         status_code=status_code,
         token=token,
         channel_text=_CHANNEL_TEXT.get(channel, ""),
@@ -170,7 +170,7 @@ async def view(
                 "id": stored.id,
                 "name": stored.name,
                 "size_text": size_text(stored.size),
-                "added": shown_time(stored.created_at),
+                "added": settings.shown_time(stored.created_at),
                 "added_iso": stored.created_at.isoformat(),
             }
             for stored in files
@@ -178,10 +178,11 @@ async def view(
 
     return pages.render(
         "files.html.j2",
+        office=settings.office,
         token=token,
         vault_name=page.vault.name,
         note=share.note,
-        expires_at=shown_time(share.expires_at),
+        expires_at=settings.shown_time(share.expires_at),
         expires_iso=share.expires_at.isoformat(),
         downloads_left=downloads_left(share) if share.can_download else None,
         can_download=share.can_download,
@@ -420,6 +421,7 @@ async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Re
             outcome=type(error).__name__,
             file_name=name,
             visitor=_visitor(),
+            settings=state.settings,
             now=clock.utcnow(),
         )
         raise _portal_error(error) from None

@@ -352,11 +352,11 @@ def finish_code(
             messages.tell_creator(
                 session,
                 share=share,
-                notice=ShareAccessNotice(
-                    subject=f"Share opened: {vault.name}",
-                    body=f"{share.recipient_name} opened the share of {vault.name!r} at "
-                    f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
-                ),
+                notice=ShareAccessNotice,
+                subject=f"Share opened: {vault.name}",
+                body=f"{share.recipient_name} opened the share of {vault.name!r} at "
+                f"{settings.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+                settings=settings,
             )
         return CodeResult(opened=opened)
     locked = locked_for(share, now=now)
@@ -375,7 +375,7 @@ def finish_code(
         session, share=share, event=AccessEvent.CODE, outcome=outcome, visitor=visitor, now=now
     )
     if share.locked_until is not None:
-        messages.alert_locked(session, share=share, vault=vault, ip=visitor.ip)
+        messages.alert_locked(session, share=share, vault=vault, ip=visitor.ip, settings=settings)
         return CodeResult(locked_seconds=locked_for(share, now=now))
     return CodeResult(
         attempts_left=settings.share_code_max_failures - share.code_failures,
@@ -452,11 +452,11 @@ def begin_download(
         messages.tell_creator(
             session,
             share=share,
-            notice=ShareAccessNotice(
-                subject=f"Document downloaded: {stored.name}",
-                body=f"{share.recipient_name} downloaded {stored.name!r} at "
-                f"{messages.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
-            ),
+            notice=ShareAccessNotice,
+            subject=f"Document downloaded: {stored.name}",
+            body=f"{share.recipient_name} downloaded {stored.name!r} at "
+            f"{settings.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+            settings=settings,
         )
     return stored
 
@@ -552,6 +552,7 @@ def record_upload(
         outcome="ok",
         file_name=stored.name,
         visitor=visitor,
+        settings=settings,
         now=now,
     )
 
@@ -564,6 +565,7 @@ def finish_upload(
     outcome: str,
     file_name: str | None,
     visitor: Visitor,
+    settings: ApiSettings,
     now: datetime,
 ) -> None:
     """Log an upload (or its failure); tell the share's creator of a file received."""
@@ -587,9 +589,9 @@ def finish_upload(
     messages.tell_creator(
         session,
         share=share,
-        notice=ShareUploadNotice(
-            subject=f"Document received: {stored.name}",
-            body=f"{share.recipient_name} sent {stored.name!r} ({stored.size} bytes) into the "
-            f"vault {vault_name!r} at {messages.shown_time(now)}.",
-        ),
+        notice=ShareUploadNotice,
+        subject=f"Document received: {stored.name}",
+        body=f"{share.recipient_name} sent {stored.name!r} ({stored.size} bytes) into the "
+        f"vault {vault_name!r} at {settings.shown_time(now)}.",
+        settings=settings,
     )

@@ -7,8 +7,6 @@ The code letter carries no link, so one stolen letter opens nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import Session
 
 from vault03_api.alerts import alert_operators
@@ -30,10 +28,6 @@ from vault03_common.messages import (
 )
 
 
-def shown_time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _record(session: Session, share: Share, *, outgoing: Outgoing, ring: KeyRing) -> None:
     assert share.id is not None
     delivery = enqueue_delivery(session, outgoing=outgoing, ring=ring)
@@ -52,22 +46,24 @@ def send_link(
 ) -> None:
     """The link email (kind `share_link`)."""
     message = ShareLink(
+        office=settings.office,
         link=link_url(settings, token),
         vault_name=vault.name,
         code_channel=CodeChannel(share.code_channel).value,
-        expires_at=shown_time(share.expires_at),
+        expires_at=settings.shown_time(share.expires_at),
         message=share.note,
     )
     outgoing = message.email(to=share.recipient_email, to_name=share.recipient_name)
     _record(session, share, outgoing=outgoing, ring=ring)
 
 
-def code_message(share: Share, *, vault: Vault, code: str) -> Outgoing:
+def code_message(share: Share, *, vault: Vault, code: str, settings: ApiSettings) -> Outgoing:
     """The code over the share's code channel (never together with the link)."""
     message = AccessCode(
+        office=settings.office,
         access_code=display_code(code),
         vault_name=vault.name,
-        expires_at=shown_time(share.expires_at),
+        expires_at=settings.shown_time(share.expires_at),
     )
     match CodeChannel(share.code_channel):
         case CodeChannel.SMS:
@@ -81,20 +77,40 @@ def code_message(share: Share, *, vault: Vault, code: str) -> Outgoing:
             return message.email(to=share.recipient_email, to_name=share.recipient_name)
 
 
-def send_code(session: Session, *, share: Share, vault: Vault, code: str, ring: KeyRing) -> None:
+def send_code(
+    session: Session,
+    *,
+    share: Share,
+    vault: Vault,
+    code: str,
+    settings: ApiSettings,
+    ring: KeyRing,
+) -> None:
     """The access code (kind `access_code`) over the share's code channel."""
-    _record(session, share, outgoing=code_message(share, vault=vault, code=code), ring=ring)
+    outgoing = code_message(share, vault=vault, code=code, settings=settings)
+    _record(session, share, outgoing=outgoing, ring=ring)
 
 
-def tell_creator(session: Session, *, share: Share, notice: Notice) -> None:
+def tell_creator(
+    session: Session,
+    *,
+    share: Share,
+    notice: type[Notice],
+    subject: str,
+    body: str,
+    settings: ApiSettings,
+) -> None:
     """An email to the staff member who made the share (when they still have an account)."""
     creator = session.get(User, share.created_by) if share.created_by is not None else None
     if creator is None or creator.deleted_at is not None:
         return
-    enqueue_delivery(session, outgoing=notice.email(to=creator.email, to_name=creator.name))
+    message = notice(office=settings.office, subject=subject, body=body)
+    enqueue_delivery(session, outgoing=message.email(to=creator.email, to_name=creator.name))
 
 
-def alert_locked(session: Session, *, share: Share, vault: Vault, ip: str | None) -> None:
+def alert_locked(
+    session: Session, *, share: Share, vault: Vault, ip: str | None, settings: ApiSettings
+) -> None:
     """Too many wrong codes: the operators' chat and the share's creator hear of it."""
     text = (
         f"share {share.id} (vault {vault.name!r}, to {share.recipient_name}) locked after "
@@ -104,10 +120,10 @@ def alert_locked(session: Session, *, share: Share, vault: Vault, ip: str | None
     tell_creator(
         session,
         share=share,
-        notice=ShareLockedNotice(
-            subject=f"Share locked: {vault.name}",
-            body=f"The {text}. It opens again at "
-            f"{shown_time(share.locked_until or share.expires_at)};"
-            " revoke it, or resend the code, if this was not the recipient.",
-        ),
+        notice=ShareLockedNotice,
+        subject=f"Share locked: {vault.name}",
+        body=f"The {text}. It opens again at "
+        f"{settings.shown_time(share.locked_until or share.expires_at)};"
+        " revoke it, or resend the code, if this was not the recipient.",
+        settings=settings,
     )

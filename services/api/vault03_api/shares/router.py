@@ -156,7 +156,12 @@ async def resend_code(share_id: RowId, state: StateDep) -> CodeResentOut:
 
     def resend(session: Session) -> ShareOut:
         share = service.resend_code(
-            session, share_id=share_id, code=code, ring=state.keyring, now=clock.utcnow()
+            session,
+            share_id=share_id,
+            code=code,
+            settings=state.settings,
+            ring=state.keyring,
+            now=clock.utcnow(),
         )
         session.flush()
         return _one(session, share)

@@ -251,7 +251,9 @@ def create_share(
     session.add(share)
     session.flush()
     messages.send_link(session, share=share, vault=vault, token=token, settings=settings, ring=ring)
-    messages.send_code(session, share=share, vault=vault, code=code.code, ring=ring)
+    messages.send_code(
+        session, share=share, vault=vault, code=code.code, settings=settings, ring=ring
+    )
     return share
 
 
@@ -272,14 +274,22 @@ def _new_link(
 
 
 def _new_code(
-    session: Session, *, share: Share, code: NewCode, ring: KeyRing, now: datetime
+    session: Session,
+    *,
+    share: Share,
+    code: NewCode,
+    settings: ApiSettings,
+    ring: KeyRing,
+    now: datetime,
 ) -> None:
     share.code_hash = code.code_hash
     share.code_failures, share.locked_until = 0, None
     share.updated_at = now
     session.add(share)
     vault = _vault_of(session, share)
-    messages.send_code(session, share=share, vault=vault, code=code.code, ring=ring)
+    messages.send_code(
+        session, share=share, vault=vault, code=code.code, settings=settings, ring=ring
+    )
 
 
 def resend_link(
@@ -293,12 +303,18 @@ def resend_link(
 
 
 def resend_code(
-    session: Session, *, share_id: int, code: NewCode, ring: KeyRing, now: datetime
+    session: Session,
+    *,
+    share_id: int,
+    code: NewCode,
+    settings: ApiSettings,
+    ring: KeyRing,
+    now: datetime,
 ) -> Share:
     """A new code over the share's channel; the old one stops working and a lock is lifted."""
     share = _open_share(session, share_id=share_id, now=now)
     audit_note(session, share, "code_resent")
-    _new_code(session, share=share, code=code, ring=ring, now=now)
+    _new_code(session, share=share, code=code, settings=settings, ring=ring, now=now)
     return share
 
 
@@ -352,7 +368,7 @@ def reissue(
     if link_is_dead(share, now=now) or vault is None or vault.deleted_at is not None:
         return None
     audit_note(session, share, "reissued")
-    _new_code(session, share=share, code=code, ring=ring, now=now)
+    _new_code(session, share=share, code=code, settings=settings, ring=ring, now=now)
     _new_link(session, share=share, settings=settings, ring=ring, now=now)
     return share
 
