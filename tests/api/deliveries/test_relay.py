@@ -15,7 +15,7 @@ from vault03_api.deliveries.models import Delivery
 from vault03_api.deliveries.sealed import NOT_KEPT
 from vault03_api.deliveries.service import enqueue_delivery, record_status
 from vault03_api.main import create_app
-from vault03_api.settings import ApiSettings
+from vault03_api.settings import DEVELOPMENT_OFFICE, ApiSettings
 from vault03_common.events import (
     Channel,
     DeliveryRequested,
@@ -81,7 +81,9 @@ def test_a_sealed_payload_is_stored_without_its_secret_and_published_whole(
 ) -> None:
     import asyncio
 
-    outgoing = AccessCode(access_code="1234 5678", vault_name="Tax").sms(to="+33612345678")
+    outgoing = AccessCode(office=DEVELOPMENT_OFFICE, access_code="1234 5678", vault_name="Tax").sms(
+        to="+33612345678"
+    )
     with session_scope(client.app.state.vault03.engine) as session:  # type: ignore[attr-defined]
         with pytest.raises(ValueError, match="carries a secret"):
             enqueue_delivery(session, outgoing=outgoing)
@@ -149,7 +151,7 @@ def test_status_reports_are_recorded_and_never_go_backwards(client: TestClient) 
 
 def test_dead_letter_raises_a_telegram_alert(client: TestClient) -> None:
     engine = client.app.state.vault03.engine  # type: ignore[attr-defined]
-    code = AccessCode(access_code="code", vault_name="Tax")
+    code = AccessCode(office=DEVELOPMENT_OFFICE, access_code="code", vault_name="Tax")
     ring = client.app.state.vault03.keyring  # type: ignore[attr-defined]
     with session_scope(engine) as session:
         outgoing = code.sms(to="+33612345678")
