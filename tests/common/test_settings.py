@@ -26,8 +26,11 @@ def test_each_service_reads_its_own_prefix(monkeypatch: pytest.MonkeyPatch) -> N
 def test_nats_url_and_environment_are_fleet_wide(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VAULT03_NATS_URL", "nats://nats:4222")
     monkeypatch.setenv("VAULT03_ENVIRONMENT", "production")
+    monkeypatch.setenv("VAULT03_API_OFFICE_NAME", "Cabinet Dupont")  # production needs them
+    monkeypatch.setenv("VAULT03_API_OFFICE_ADDRESS", '["8 quai Saint-Vincent", "69001 Lyon"]')
     assert EmailSettings().nats_url == "nats://nats:4222"
     assert ApiSettings().environment == "production"
+    assert ApiSettings().office.address == ("8 quai Saint-Vincent", "69001 Lyon")
 
 
 def test_placeholder_secret_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:

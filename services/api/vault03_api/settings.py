@@ -167,19 +167,6 @@ class ApiSettings(ServiceSettings):
             raise ValueError(f"unknown time zone {value!r}: use an IANA name") from exc
         return value
 
-    @model_validator(mode="after")
-    def _office_named_in_production(self) -> ApiSettings:
-        if self.environment == "production":
-            missing = [
-                name for name in ("office_name", "office_address") if not getattr(self, name)
-            ]
-            if missing:
-                raise ValueError(
-                    f"{' and '.join(missing)} must be set in production: every message names "
-                    "the office and no letter goes out without its return address"
-                )
-        return self
-
     @property
     def office(self) -> Office:
         """The office's identity as messages carry it (the development one when unset)."""
@@ -201,6 +188,19 @@ class ApiSettings(ServiceSettings):
     def _secure_cookie_outside_development(self) -> ApiSettings:
         if self.environment == "production" and not self.session_cookie_secure:
             raise ValueError("session_cookie_secure may be false only in development")
+        return self
+
+    @model_validator(mode="after")
+    def _office_named_in_production(self) -> ApiSettings:
+        if self.environment == "production":
+            missing = [
+                name for name in ("office_name", "office_address") if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(
+                    f"{' and '.join(missing)} must be set in production: every message names "
+                    "the office and no letter goes out without its return address"
+                )
         return self
 
     @property

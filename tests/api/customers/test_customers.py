@@ -31,7 +31,7 @@ def test_bad_input_is_refused_with_json(harness: Harness) -> None:
         ({"name": "A", "email": "not-an-email", "mobile": "+33612345678"}, 422),
         ({"name": "A", "email": "a@example.org", "mobile": "12"}, 422),
         ({"name": "A", "email": "a@example.org", "mobile": "+1 555 0000"}, 422),
-        ({"name": "A", "email": "a@example.org"}, 422),  # sms without a number
+        ({"name": "A", "email": "a@example.org", "preferred_channel": "sms"}, 422),  # no number
         ({"name": "A", "email": "a@example.org", "preferred_channel": "postal"}, 422),
         ({"name": "", "email": "a@example.org", "preferred_channel": "email"}, 422),
     ]
@@ -40,6 +40,41 @@ def test_bad_input_is_refused_with_json(harness: Harness) -> None:
         assert response.status_code == code, (body, response.text)
         assert response.json()["error"]
     assert harness.sql("SELECT count(*) FROM customers")[0][0] == 0
+
+
+def test_without_a_mobile_the_code_channel_defaults_to_one_that_reaches_the_customer(
+    harness: Harness,
+) -> None:
+    staff = token_headers(harness, "staff")
+    by_email = new_customer(harness, staff, mobile=None)
+    assert by_email["preferred_channel"] == "email" and by_email["mobile"] is None
+    address = {"address_line1": "1 rue de la Paix", "postal_code": "75002", "city": "Paris"}
+    by_post = new_customer(harness, staff, mobile=None, email="b@example.org", **address)
+    assert by_post["preferred_channel"] == "postal"
+    asked = new_customer(
+        harness, staff, mobile=None, email="c@example.org", preferred_channel="email"
+    )
+    assert asked["preferred_channel"] == "email"
+
+
+def test_a_likely_duplicate_is_created_and_reported(harness: Harness) -> None:
+    staff = token_headers(harness, "staff")
+    first = new_customer(harness, staff, email="ada@example.org", mobile="+33612345678")
+    assert first["duplicates"] == []
+    same_email = new_customer(harness, staff, email="ADA@example.org", mobile=None)
+    assert same_email["duplicates"] == [
+        {"id": first["id"], "name": "Ada Lovelace", "matched_on": ["email"]}
+    ]
+    both = new_customer(harness, staff, email="ada@example.org", mobile="06 12 34 56 78")
+    assert both["duplicates"] == [
+        {"id": first["id"], "name": "Ada Lovelace", "matched_on": ["email", "mobile"]},
+        {"id": same_email["id"], "name": "Ada Lovelace", "matched_on": ["email"]},
+    ]
+    deleted = harness.client.delete(f"/api/customers/{first['id']}", headers=staff)
+    assert deleted.is_success
+    again = new_customer(harness, staff, email="other@example.org", mobile="+33612345678")
+    assert [d["id"] for d in again["duplicates"]] == [both["id"]]  # not the deleted one
+    assert harness.sql("SELECT count(*) FROM customers")[0][0] == 4
 
 
 def test_postal_channel_needs_an_address(harness: Harness) -> None:

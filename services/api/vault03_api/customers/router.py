@@ -14,7 +14,14 @@ from vault03_api.bounds import MAX_INTEGER, RowId
 from vault03_api.customers import service
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.customers.models import Customer
-from vault03_api.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerPatch
+from vault03_api.customers.schemas import (
+    CustomerCreatedOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    DuplicateOut,
+)
 from vault03_api.deps import ReadSessionDep, SessionDep, SettingsDep
 from vault03_api.errors import error_responses
 
@@ -31,20 +38,28 @@ def _out(customer: Customer) -> CustomerOut:
 
 @router.post(
     "",
-    response_model=CustomerOut,
+    response_model=CustomerCreatedOut,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(InvalidCustomer, *_ERRORS),
 )
 @access(*_WRITERS)
-def create_customer(body: CustomerIn, session: SessionDep, settings: SettingsDep) -> CustomerOut:
-    """Add a customer; the mobile number is stored in E.164."""
+def create_customer(
+    body: CustomerIn, session: SessionDep, settings: SettingsDep
+) -> CustomerCreatedOut:
+    """Add a customer (the mobile number stored in E.164); `duplicates` lists existing
+    customers with the same email or mobile number."""
     customer = service.create_customer(
         session,
         values=body.model_dump(),
         region=settings.phone_default_region,
         now=clock.utcnow(),
     )
-    return _out(customer)
+    duplicates = [
+        DuplicateOut(id=other.id, name=other.name, matched_on=matched)
+        for other, matched in service.likely_duplicates(session, customer=customer)
+        if other.id is not None
+    ]
+    return CustomerCreatedOut(**_out(customer).model_dump(), duplicates=duplicates)
 
 
 @router.get("", response_model=CustomerPage, responses=error_responses(*_ERRORS))

@@ -24,7 +24,11 @@ class CustomerIn(_Address):
     mobile: str | None = Field(
         None, max_length=40, description="Any common format; stored as E.164"
     )
-    preferred_channel: CodeChannel = CodeChannel.SMS
+    preferred_channel: CodeChannel | None = Field(
+        None,
+        description="How access codes reach the customer; default: sms with a mobile number, "
+        "else postal with an address, else email (a mobile is needed only for sms)",
+    )
 
 
 class CustomerPatch(_Address):
@@ -50,6 +54,21 @@ class CustomerOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+
+
+class DuplicateOut(BaseModel):
+    """An existing customer the new one may be the same person as."""
+
+    id: int
+    name: str
+    matched_on: list[str] = Field(description="The fields that are the same: email, mobile")
+
+
+class CustomerCreatedOut(CustomerOut):
+    duplicates: list[DuplicateOut] = Field(
+        description="Existing customers with the same email or mobile number: the customer "
+        "is created all the same, so the console can offer to open the existing one instead"
+    )
 
 
 class CustomerPage(BaseModel):

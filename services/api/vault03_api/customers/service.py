@@ -48,15 +48,50 @@ def _clean(values: dict[str, Any], *, region: str | None) -> dict[str, Any]:
     return cleaned
 
 
+def _reachable_channel(customer: Customer) -> CodeChannel:
+    if customer.mobile:
+        return CodeChannel.SMS
+    if PostalAddress.of(customer, name=customer.name) is not None:
+        return CodeChannel.POSTAL
+    return CodeChannel.EMAIL
+
+
 def create_customer(
     session: Session, *, values: dict[str, Any], region: str | None, now: datetime
 ) -> Customer:
-    """A new customer from validated fields (the mobile number normalised to E.164)."""
-    customer = Customer(**_clean(values, region=region), created_at=now, updated_at=now)
+    """A new customer from validated fields (the mobile number normalised to E.164); with no
+    preferred channel named, the first the customer can be reached on: sms, postal, email."""
+    cleaned = _clean(values, region=region)
+    channel = cleaned.pop("preferred_channel", None)
+    customer = Customer(**cleaned, created_at=now, updated_at=now)
+    customer.preferred_channel = CodeChannel(channel or _reachable_channel(customer)).value
     _check_channel(customer)
     session.add(customer)
     session.flush()
     return customer
+
+
+def likely_duplicates(session: Session, *, customer: Customer) -> list[tuple[Customer, list[str]]]:
+    """Other live customers with the same email or mobile number, and which of them matched."""
+    same = [col(Customer.email) == customer.email]
+    if customer.mobile:
+        same.append(col(Customer.mobile) == customer.mobile)
+    statement = (
+        select(Customer)
+        .where(or_(*same), col(Customer.id) != customer.id, col(Customer.deleted_at).is_(None))
+        .order_by(col(Customer.id))
+    )
+    return [
+        (
+            other,
+            [
+                name
+                for name in ("email", "mobile")
+                if getattr(other, name) == getattr(customer, name)
+            ],
+        )
+        for other in session.exec(statement).all()
+    ]
 
 
 def get_customer(session: Session, *, customer_id: int, include_deleted: bool = False) -> Customer:
