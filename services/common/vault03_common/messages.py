@@ -189,8 +189,12 @@ class ShareLink(ByEmail):
     code_channel: CodeChannelName
     expires_at: str | None = None
     message: str | None = None
+    file_request: bool = False
+    """An upload-only share: the recipient is asked for documents, none are sent."""
 
     def email_subject(self) -> str:
+        if self.file_request:
+            return f"Documents requested: {self.vault_name}"
         return f"Documents shared with you: {self.vault_name}"
 
 
@@ -204,14 +208,17 @@ class AccessCode(ByEmail, BySms, ByLetter):
     vault_name: Text
     expires_at: str | None = None
     link: str | None = None
+    file_request: bool = False
+    """The code opens a request for documents (an upload-only share)."""
 
     def email_subject(self) -> str:
         return f"Your access code: {self.vault_name}"
 
     def sms_text(self) -> str:
         valid = f" Valid until {self.expires_at}." if self.expires_at else ""
+        purpose = "to send the documents requested for" if self.file_request else "for"
         return (
-            f'{self.office.name}: your access code for "{self.vault_name}": '
+            f'{self.office.name}: your access code {purpose} "{self.vault_name}": '
             f"{self.access_code}.{valid} Never give it to anyone."
         )
 

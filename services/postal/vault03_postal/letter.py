@@ -66,10 +66,15 @@ def letter_content(
         case Notice():
             return LetterContent(sender, message.subject, [message.body])
         case AccessCode():
+            opening = (
+                f"{message.office.name} asks you to send documents into the vault "
+                f'"{message.vault_name}".'
+                if message.file_request
+                else f'Documents have been shared with you in the vault "{message.vault_name}".'
+            )
             paragraphs = [
-                f'Documents have been shared with you in the vault "{message.vault_name}". '
-                "You received the link separately; this letter carries the access code that "
-                "opens it.",
+                f"{opening} You received the link separately; this letter carries the access "
+                "code that opens it.",
                 "Keep this code private: our staff will never ask you for it.",
                 f"Questions? Contact {message.office.contact()}.",
             ]

@@ -49,7 +49,7 @@ def paris(moment: str) -> str:
     )
 
 
-def _event(harness: Harness, delivery: Delivery) -> DeliveryRequested:
+def worker_event(harness: Harness, delivery: Delivery) -> DeliveryRequested:
     """The event the worker receives for a queued delivery (its secrets unsealed)."""
     payload = sent_payload(delivery, harness.state.keyring)
     return DeliveryRequested.model_validate(
@@ -64,12 +64,12 @@ def test_link_email_code_sms_and_portal_name_the_office_in_its_time_zone(office:
     shown = paris(shared.body["expires_at"])
     assert shown.endswith((" CET", " CEST"))
     link, code = share_messages(office, shared.id)
-    email = render_email(_event(office, link), EmailSettings())
+    email = render_email(worker_event(office, link), EmailSettings())
     assert email.sender_name == "Cabinet Dupont"
     for text in ("Cabinet Dupont", "contact@cabinet-dupont.example", "8 quai Saint-Vincent"):
         assert text in email.text and text in email.html
     assert shown in email.text and "UTC" not in email.text
-    sms = _event(office, code).payload
+    sms = worker_event(office, code).payload
     assert isinstance(sms, SmsPayload)
     assert sms.text.startswith("Cabinet Dupont: ") and shown in sms.text
     browser = office.new_client()
@@ -86,7 +86,7 @@ def test_the_code_letter_carries_the_offices_return_address(office: Harness) -> 
     vault_id, _ = vault_with_files(office, headers, {"a.pdf": b"%PDF"}, **ADDRESS)
     shared = create_share(office, headers, vault_id, code_channel="postal")
     [letter] = [d for d in share_messages(office, shared.id) if d.channel == "postal"]
-    payload = _event(office, letter).payload
+    payload = worker_event(office, letter).payload
     assert isinstance(payload, PostalPayload)
     pdf = render_letter(payload, PostalSettings(), today=date(2026, 12, 1))
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()

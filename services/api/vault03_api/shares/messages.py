@@ -28,6 +28,11 @@ from vault03_common.messages import (
 )
 
 
+def is_file_request(share: Share) -> bool:
+    """An upload-only share asks the recipient for documents and shows them none."""
+    return share.can_upload and not share.can_download
+
+
 def _record(session: Session, share: Share, *, outgoing: Outgoing, ring: KeyRing) -> None:
     assert share.id is not None
     delivery = enqueue_delivery(session, outgoing=outgoing, ring=ring)
@@ -52,6 +57,7 @@ def send_link(
         code_channel=CodeChannel(share.code_channel).value,
         expires_at=settings.shown_time(share.expires_at),
         message=share.note,
+        file_request=is_file_request(share),
     )
     outgoing = message.email(to=share.recipient_email, to_name=share.recipient_name)
     _record(session, share, outgoing=outgoing, ring=ring)
@@ -64,6 +70,7 @@ def code_message(share: Share, *, vault: Vault, code: str, settings: ApiSettings
         access_code=display_code(code),
         vault_name=vault.name,
         expires_at=settings.shown_time(share.expires_at),
+        file_request=is_file_request(share),
     )
     match CodeChannel(share.code_channel):
         case CodeChannel.SMS:
