@@ -15,6 +15,7 @@ from vault03_api.db import create_db_engine, session_scope
 from vault03_api.deliveries.service import enqueue_delivery
 from vault03_api.keyring import ensure_master_key, key_path
 from vault03_api.migrations import upgrade_database
+from vault03_api.settings import DEVELOPMENT_OFFICE
 from vault03_common.messages import SendTestMessage
 
 
@@ -45,7 +46,9 @@ def add_deliveries(database: Path, count: int, *, text: str = "hello") -> None:
     try:
         with session_scope(engine) as session:
             for number in range(count):
-                message = SendTestMessage(subject="test", body=f"{text} {number}")
+                message = SendTestMessage(
+                    office=DEVELOPMENT_OFFICE, subject="test", body=f"{text} {number}"
+                )
                 enqueue_delivery(session, outgoing=message.sms(to=f"+3361234{number:04d}"))
     finally:
         engine.dispose()

@@ -32,7 +32,7 @@ def client(api_settings: ApiSettings) -> Iterator[TestClient]:
 
 
 def _telegram(text: str) -> Outgoing:
-    return SendTestMessage(subject="test", body=text).telegram()
+    return SendTestMessage(office=DEVELOPMENT_OFFICE, subject="test", body=text).telegram()
 
 
 def _enqueue(client: TestClient, text: str) -> str:
