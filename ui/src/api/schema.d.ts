@@ -486,7 +486,8 @@ export interface paths {
         put?: never;
         /**
          * Create Customer
-         * @description Add a customer; the mobile number is stored in E.164.
+         * @description Add a customer (the mobile number stored in E.164); `duplicates` lists existing
+         *     customers with the same email or mobile number.
          */
         post: operations["create_customer_api_customers_post"];
         delete?: never;
@@ -1393,6 +1394,45 @@ export interface components {
              */
             access_code: string;
         };
+        /** CustomerCreatedOut */
+        CustomerCreatedOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Email */
+            email: string;
+            /** Mobile */
+            mobile: string | null;
+            /** Address Line1 */
+            address_line1: string | null;
+            /** Address Line2 */
+            address_line2: string | null;
+            /** Postal Code */
+            postal_code: string | null;
+            /** City */
+            city: string | null;
+            /** Country */
+            country: string | null;
+            preferred_channel: components["schemas"]["CodeChannel"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Deleted At */
+            deleted_at: string | null;
+            /**
+             * Duplicates
+             * @description Existing customers with the same email or mobile number: the customer is created all the same, so the console can offer to open the existing one instead
+             */
+            duplicates: components["schemas"]["DuplicateOut"][];
+        };
         /** CustomerIn */
         CustomerIn: {
             /** Address Line1 */
@@ -1420,8 +1460,8 @@ export interface components {
              * @description Any common format; stored as E.164
              */
             mobile?: string | null;
-            /** @default sms */
-            preferred_channel?: components["schemas"]["CodeChannel"];
+            /** @description How access codes reach the customer; default: sms with a mobile number, else postal with an address, else email (a mobile is needed only for sms) */
+            preferred_channel?: components["schemas"]["CodeChannel"] | null;
         };
         /** CustomerOut */
         CustomerOut: {
@@ -1522,6 +1562,21 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * DuplicateOut
+         * @description An existing customer the new one may be the same person as.
+         */
+        DuplicateOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Matched On
+             * @description The fields that are the same: email, mobile
+             */
+            matched_on: string[];
         };
         /** EnrolledOut */
         EnrolledOut: {
@@ -3948,7 +4003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerOut"];
+                    "application/json": components["schemas"]["CustomerCreatedOut"];
                 };
             };
             /** @description The body could not be parsed */
