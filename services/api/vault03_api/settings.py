@@ -139,6 +139,9 @@ class ApiSettings(ServiceSettings):
     # Shares and the customer portal (docs/shares.md).
     share_default_days: int = Field(14, ge=1)
     """Days a new share stays open when its creator names no expiry."""
+    postal_delivery_days: int = Field(5, ge=0)
+    """Days a code letter takes to arrive; a share whose code goes by post gets them on top of
+    share_default_days (counted from the letter's expected arrival)."""
     share_max_days: int = Field(90, ge=1)
     """Longest a share may stay open, counted from its creation or extension."""
     share_code_max_failures: int = Field(5, ge=1)

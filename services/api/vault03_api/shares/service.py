@@ -174,9 +174,13 @@ def choose_code_channel(recipient: Recipient, asked: CodeChannel | None) -> Code
     return next(channel for channel in order if _possible(recipient, channel))
 
 
-def _expiry(asked: datetime | None, *, settings: ApiSettings, now: datetime) -> datetime:
+def _expiry(
+    asked: datetime | None, *, settings: ApiSettings, now: datetime, by_post: bool = False
+) -> datetime:
     if asked is None:
-        return now + timedelta(days=settings.share_default_days)
+        # A code letter is in the post for days: the default period starts when it arrives.
+        transit = settings.postal_delivery_days if by_post else 0
+        return now + timedelta(days=settings.share_default_days + transit)
     latest = now + timedelta(days=settings.share_max_days)
     if asked <= now:
         raise InvalidShare("the expiry must be in the future")
@@ -239,7 +243,12 @@ def create_share(
         can_upload=Permission.UPLOAD in request.permissions,
         note=(request.note or "").strip() or None,
         notify_on_access=request.notify_on_access,
-        expires_at=_expiry(request.expires_at, settings=settings, now=now),
+        expires_at=_expiry(
+            request.expires_at,
+            settings=settings,
+            now=now,
+            by_post=channel is CodeChannel.POSTAL,
+        ),
         max_downloads=request.max_downloads,
         token_hash=token_hash(token),
         code_hash=code.code_hash,
