@@ -71,6 +71,8 @@ def main() -> None:
         f"  API:     http://{settings.host}:{settings.port}/api/health\n"
         f"  NATS:    {env['VAULT03_NATS_URL']}\n"
         f"  Sinks:   {var / 'outbox'}/ (email/*.eml, sms.jsonl, postal/*.pdf, telegram.jsonl)\n"
+        f"  Office:  {settings.office.name}"
+        f"{'' if settings.office_name else ' (development default: set office_* in config.yaml)'}\n"
         "  Ctrl-C stops everything.\n",
         flush=True,
     )
