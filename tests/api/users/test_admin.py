@@ -37,7 +37,8 @@ def test_invitation_sets_a_password_once(harness: Harness) -> None:
     assert delivery.channel == "email" and delivery.recipient == "new.person@example.org"
     payload = delivery.payload
     assert payload["template"] == "staff_invitation"
-    assert set(payload["context"]) == {"link", "inviter_name", "role", "expires_at"}
+    assert set(payload["context"]) == {"link", "inviter_name", "role", "expires_at", "office"}
+    assert payload["context"]["office"]["name"] == harness.state.settings.office.name
     assert payload["context"]["inviter_name"] == harness.user(ADMIN).name
     assert payload["context"]["role"] == "auditor"
     token = _link_token(harness, "invitation")
