@@ -66,7 +66,7 @@ def _fresh_copy(destination: Path) -> None:
     """The repository's tracked files, as a clone has them, with this environment's venv.
 
     Installing a new venv takes minutes; the copy's `.venv` links to the one running the tests
-    and its install stamp is newer than the copied pyproject.toml, so `make run` installs
+    and its install stamps are newer than the copied pyproject.toml, so `make run` installs
     nothing and runs exactly as in a clone where `make install` already ran."""
     tracked = subprocess.run(
         ["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True
@@ -79,9 +79,10 @@ def _fresh_copy(destination: Path) -> None:
     venv, copied = Path(sys.prefix), destination / ".venv"
     copied.mkdir()
     for entry in venv.iterdir():
-        if entry.name != ".installed":
+        if not entry.name.startswith(".installed"):
             (copied / entry.name).symlink_to(entry)
-    (copied / ".installed").touch()
+    for stamp in (".installed", ".installed-run"):
+        (copied / stamp).touch()
 
 
 @contextmanager
