@@ -25,6 +25,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System Status
+         * @description The health checks, the delivery queue (counts by status, dead letters) and when each
+         *     kind of backup last succeeded.
+         */
+        get: operations["system_status_api_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -1262,6 +1283,24 @@ export interface components {
              */
             next_before_id?: number | null;
         };
+        /** BackupOut */
+        BackupOut: {
+            /**
+             * Kind
+             * @description local (`vault03 backup`) or offsite (restic)
+             */
+            kind: string;
+            /**
+             * Last Success At
+             * Format: date-time
+             */
+            last_success_at: string;
+            /**
+             * Too Old
+             * @description Older than the backup alert's limit
+             */
+            too_old: boolean;
+        };
         /** Body_enter_code_s__token__code_post */
         Body_enter_code_s__token__code_post: {
             /** Code */
@@ -1313,6 +1352,11 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /**
+         * Channel
+         * @enum {string}
+         */
+        Channel: "email" | "sms" | "postal" | "telegram";
         /** CheckOut */
         CheckOut: {
             /** Status */
@@ -1534,6 +1578,30 @@ export interface components {
             mobile?: string | null;
             preferred_channel?: components["schemas"]["CodeChannel"] | null;
         };
+        /** DeadLetterOut */
+        DeadLetterOut: {
+            /** Id */
+            id: string;
+            channel: components["schemas"]["Channel"];
+            /** Kind */
+            kind: string;
+            /** Recipient */
+            recipient: string;
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** DeliveryOut */
         DeliveryOut: {
             /** Id */
@@ -1563,6 +1631,34 @@ export interface components {
              */
             updated_at: string;
         };
+        /** DeliveryQueueOut */
+        DeliveryQueueOut: {
+            /**
+             * By Status
+             * @description Every status, with 0 where no delivery is in it
+             */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * Waiting
+             * @description Deliveries not yet handed to NATS
+             */
+            waiting: number;
+            /** Oldest Waiting Seconds */
+            oldest_waiting_seconds: number;
+            /**
+             * Dead Letters
+             * @description The most recent ones given up
+             */
+            dead_letters: components["schemas"]["DeadLetterOut"][];
+        };
+        /**
+         * DeliveryStatus
+         * @description Lifecycle of a delivery; the API records each report and never moves backwards.
+         * @enum {string}
+         */
+        DeliveryStatus: "queued" | "published" | "retrying" | "sent" | "delivered" | "failed" | "dead";
         /**
          * DuplicateOut
          * @description An existing customer the new one may be the same person as.
@@ -2055,6 +2151,23 @@ export interface components {
          * @enum {string}
          */
         Stage: "totp" | "password" | "enrol" | "full";
+        /** SystemStatusOut */
+        SystemStatusOut: {
+            /** Healthy */
+            healthy: boolean;
+            /** Checks */
+            checks: {
+                [key: string]: components["schemas"]["CheckOut"];
+            };
+            deliveries: components["schemas"]["DeliveryQueueOut"];
+            /**
+             * Backups
+             * @description Empty when no backup has succeeded yet
+             */
+            backups: components["schemas"]["BackupOut"][];
+            /** Backup Max Age Hours */
+            backup_max_age_hours: number;
+        };
         /** TimelineEntry */
         TimelineEntry: {
             /**
@@ -2298,6 +2411,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+        };
+    };
+    system_status_api_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemStatusOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
                 };
             };
         };

@@ -180,3 +180,14 @@ def count_by_status(session: Session) -> dict[tuple[str, str], int]:
         )
     ).all()
     return {(channel, status): int(count) for channel, status, count in rows}
+
+
+def dead_letters(session: Session, *, limit: int) -> Sequence[Delivery]:
+    """The deliveries a worker gave up on, most recent first."""
+    statement = (
+        select(Delivery)
+        .where(Delivery.status == DeliveryStatus.DEAD.value)
+        .order_by(col(Delivery.updated_at).desc())
+        .limit(limit)
+    )
+    return session.exec(statement).all()

@@ -1,39 +1,22 @@
-"""Operations endpoints: health for load balancers and humans."""
+"""Operations endpoints: health for load balancers, the system status for admins."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from pydantic import BaseModel
 
-from vault03_api import __version__
-from vault03_api.auth.access import open_during_maintenance, public
-from vault03_api.deps import StateDep
+from vault03_api import __version__, clock
+from vault03_api.auth.access import access, open_during_maintenance, public
+from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
+from vault03_api.auth.models import Role
+from vault03_api.deps import ReadSessionDep, StateDep
+from vault03_api.errors import error_responses
 from vault03_api.health import run_checks
+from vault03_api.ops import service
+from vault03_api.ops.schemas import CheckOut, HealthOut, MaintenanceOut, SystemStatusOut
 
 router = APIRouter(tags=["ops"])
-
-
-class CheckOut(BaseModel):
-    status: str
-    detail: str
-
-
-class MaintenanceOut(BaseModel):
-    window_id: int
-    message: str
-    planned: bool
-    started_at: str
-    until: str
-
-
-class HealthOut(BaseModel):
-    status: str  # ok, maintenance (switched on, every check passing), degraded
-    version: str
-    checks: dict[str, CheckOut]
-    failing: list[str] = []
-    maintenance: MaintenanceOut | None = None
 
 
 @router.get(
@@ -68,3 +51,21 @@ def metrics() -> Response:
     """Prometheus exposition at /metrics itself (a mounted app would answer 307 first)."""
     # A plain def: FastAPI runs it in a worker thread, as the collectors read the database.
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get(
+    "/api/status",
+    response_model=SystemStatusOut,
+    responses=error_responses(NotAuthenticated, Forbidden),
+)
+@access(Role.ADMIN)
+def system_status(session: ReadSessionDep, state: StateDep) -> SystemStatusOut:
+    """The health checks, the delivery queue (counts by status, dead letters) and when each
+    kind of backup last succeeded."""
+    return service.system_status(
+        session,
+        probe=state.health_probe,
+        link=state.nats,
+        settings=state.settings,
+        now=clock.utcnow(),
+    )
