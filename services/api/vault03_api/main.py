@@ -167,7 +167,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_portal_pages(app, office=settings.office)
-    install_maintenance_page(app)
+    install_maintenance_page(app, settings=settings)
     # Requests and latency by route template (unmatched paths are not counted: no cardinality
     # blow-up from scanners); pure ASGI, so streamed uploads stay streamed.
     app.add_middleware(

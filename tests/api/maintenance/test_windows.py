@@ -157,6 +157,14 @@ def test_maintenance_on_answers_503_to_all_but_admins(harness: Harness) -> None:
     page = staff.get("/api/customers", headers={"Accept": "text/html,*/*;q=0.8"})
     assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
     assert "Database upgrade" in page.text and page.headers["retry-after"] == retry_after
+    # Customers reach it from their share links: it names the office, in the office's time,
+    # and stays whole under a strict CSP (no inline script or style; its stylesheet answers).
+    settings = harness.state.settings
+    assert settings.office.name in page.text
+    assert settings.shown_time(ends_at) in page.text
+    assert "<script" not in page.text and "<style" not in page.text
+    assert f'<meta http-equiv="refresh" content="{retry_after}">' in page.text
+    assert harness.new_client().get("/s/assets/portal.css").status_code == 200
     curl = staff.get("/api/customers", headers={"Accept": "*/*"})
     assert curl.headers["content-type"] == "application/json"
     anonymous = harness.new_client()

@@ -1,4 +1,8 @@
-"""The 503 answer during maintenance: an HTML page for browsers, JSON for API clients."""
+"""The 503 answer during maintenance: an HTML page for browsers, JSON for API clients.
+
+The page names the office (customers see it on their share links too), gives the end in the
+office's time zone and reloads itself with a meta refresh: no inline script or style, so the
+strict policy nginx adds in front (default-src 'self') leaves it whole."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from vault03_api.errors import ErrorBody
 from vault03_api.maintenance.exceptions import UnderMaintenance
-from vault03_api.maintenance.service import DISPLAY_FORMAT
+from vault03_api.settings import ApiSettings
 from vault03_api.timestamps import from_text
 
 _templates = jinja2.Environment(
@@ -43,14 +47,17 @@ def wants_html(request: Request) -> bool:
     return _quality(accept, "text/html") > _quality(accept, "application/json")
 
 
-def maintenance_response(request: Request, exc: UnderMaintenance) -> Response:
+def maintenance_response(
+    request: Request, exc: UnderMaintenance, *, settings: ApiSettings
+) -> Response:
     """503 with Retry-After, rendered for whoever asks."""
     headers = {**(exc.headers or {}), "Cache-Control": "no-store", "Vary": "Accept"}
     if wants_html(request):
         detail = exc.detail or {}
         html = _templates.get_template("maintenance.html.j2").render(
+            office=settings.office,
             message=detail.get("message", ""),
-            until=from_text(detail["until"]).strftime(DISPLAY_FORMAT),
+            until=settings.shown_time(from_text(detail["until"])),
             retry_after=exc.retry_after,
         )
         return HTMLResponse(html, status_code=503, headers=headers)
@@ -58,11 +65,11 @@ def maintenance_response(request: Request, exc: UnderMaintenance) -> Response:
     return JSONResponse(body, status_code=503, headers=headers)
 
 
-def install_maintenance_page(app: FastAPI) -> None:
+def install_maintenance_page(app: FastAPI, *, settings: ApiSettings) -> None:
     """Render UnderMaintenance before the generic AppError handler sees it."""
 
     async def handler(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UnderMaintenance)
-        return maintenance_response(request, exc)
+        return maintenance_response(request, exc, settings=settings)
 
     app.add_exception_handler(UnderMaintenance, handler)

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from vault03_api import clock
 from vault03_api.audit.context import current
-from vault03_api.auth.access import public
+from vault03_api.auth.access import open_during_maintenance, public
 from vault03_api.deps import StateDep
 from vault03_api.errors import AppError
 from vault03_api.http_policy import clear_session_cookie, foreign_origin, set_session_cookie
@@ -77,6 +77,7 @@ def size_text(size: int) -> str:
 
 
 @router.get("/assets/portal.css", include_in_schema=False)
+@open_during_maintenance  # the maintenance page is styled by it
 @public
 def stylesheet() -> Response:
     """The portal's stylesheet."""
