@@ -108,7 +108,8 @@ EXAMPLES: dict[str, Message] = {
     "share_upload_notice": ShareUploadNotice(
         office=OFFICE,
         subject="Document received: scan.pdf",
-        body="Ana Lima sent 'scan.pdf' (48213 bytes).",
+        body="Ana Lima sent 'scan.pdf' (47.1 KB).",
+        console_url="https://vault.example.org/#/vaults/3",
     ),
     "test": SendTestMessage(
         office=OFFICE, subject="VAULT03 test", body="This is a test message from VAULT03."

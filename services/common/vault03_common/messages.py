@@ -278,6 +278,8 @@ class Notice(ByEmail):
 
     body: Text
     subject: str | None = None
+    console_url: str | None = None
+    """The item the notice is about, in the staff console (a notice to staff has one)."""
 
     def email_subject(self) -> str:
         return self.subject or "VAULT03"

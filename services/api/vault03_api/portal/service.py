@@ -28,6 +28,7 @@ from vault03_api.shares.models import (
     ShareDownload,
 )
 from vault03_api.shares.service import downloads_left, link_is_dead
+from vault03_api.shown import shown_size
 from vault03_api.tokens import new_token, token_hash
 from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
 from vault03_api.vaults.models import StoredFile, Vault
@@ -591,7 +592,8 @@ def finish_upload(
         share=share,
         notice=ShareUploadNotice,
         subject=f"Document received: {stored.name}",
-        body=f"{share.recipient_name} sent {stored.name!r} ({stored.size} bytes) into the "
-        f"vault {vault_name!r} at {settings.shown_time(now)}.",
+        body=f"{share.recipient_name} sent {stored.name!r} ({shown_size(stored.size)}) into "
+        f"the vault {vault_name!r} at {settings.shown_time(now)}.",
         settings=settings,
+        about=f"/vaults/{share.vault_id}",
     )

@@ -17,6 +17,7 @@ from vault03_api.keyring import KeyRing
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.credentials import display_code, link_url
 from vault03_api.shares.models import Share, ShareDelivery
+from vault03_api.shown import console_url
 from vault03_api.vaults.models import Vault
 from vault03_common.address import PostalAddress
 from vault03_common.messages import (
@@ -98,6 +99,14 @@ def send_code(
     _record(session, share, outgoing=outgoing, ring=ring)
 
 
+def share_creator(session: Session, share: Share) -> User | None:
+    """The staff member who made the share, while they still have an account."""
+    creator = session.get(User, share.created_by) if share.created_by is not None else None
+    if creator is None or creator.deleted_at is not None:
+        return None
+    return creator
+
+
 def tell_creator(
     session: Session,
     *,
@@ -106,12 +115,20 @@ def tell_creator(
     subject: str,
     body: str,
     settings: ApiSettings,
+    about: str | None = None,
 ) -> None:
-    """An email to the staff member who made the share (when they still have an account)."""
-    creator = session.get(User, share.created_by) if share.created_by is not None else None
-    if creator is None or creator.deleted_at is not None:
+    """An email to the staff member who made the share (when they still have an account),
+    linking to the console's page `about` (the share's own page unless named)."""
+    creator = share_creator(session, share)
+    if creator is None:
         return
-    message = notice(office=settings.office, subject=subject, body=body)
+    route = about or f"/shares/{share.id}"
+    message = notice(
+        office=settings.office,
+        subject=subject,
+        body=body,
+        console_url=console_url(settings, route),
+    )
     enqueue_delivery(session, outgoing=message.email(to=creator.email, to_name=creator.name))
 
 

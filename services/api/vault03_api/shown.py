@@ -1,0 +1,26 @@
+"""How messages to people show sizes and console places, as the staff console shows them."""
+
+from __future__ import annotations
+
+from vault03_api.settings import ApiSettings
+
+_UNITS = ("bytes", "KB", "MB", "GB", "TB")
+
+
+def shown_size(size: int) -> str:
+    """1536 -> "1.5 KB", 200000000 -> "191 MB": binary multiples, as ui/src/format.ts shows."""
+    if size < 1024:
+        return "1 byte" if size == 1 else f"{size} bytes"
+    value = float(size)
+    unit = 0
+    while value >= 1024 and unit < len(_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    # Half up, like the console's Math.round (Python's round() goes to the even neighbour).
+    shown = str(int(value + 0.5)) if value >= 100 else f"{value:.1f}".removesuffix(".0")
+    return f"{shown} {_UNITS[unit]}"
+
+
+def console_url(settings: ApiSettings, route: str) -> str:
+    """The console's page for `route` ("/shares/7"): its routes live in the URL's fragment."""
+    return f"{settings.public_url.rstrip('/')}/#{route}"
