@@ -745,8 +745,9 @@ export interface paths {
         put?: never;
         /**
          * Create Share
-         * @description Share a vault: the link goes by email, the access code over another channel (both
-         *     through the outbox). The code is in this answer once, and never shown again.
+         * @description Share a vault, or chosen documents of it (`file_ids`): the link goes by email, the
+         *     access code over another channel (both through the outbox). The code is in this answer
+         *     once, and never shown again.
          */
         post: operations["create_share_api_vaults__vault_id__shares_post"];
         delete?: never;
@@ -1428,6 +1429,16 @@ export interface components {
             issued_at: string;
             /** Last Access At */
             last_access_at: string | null;
+            /**
+             * Whole Vault
+             * @description True: the whole vault; False: the chosen `files`
+             */
+            whole_vault: boolean;
+            /**
+             * Files
+             * @description The chosen documents (empty for the whole vault)
+             */
+            files?: components["schemas"]["SharedFileOut"][];
             /** @description The latest link email */
             link_delivery?: components["schemas"]["DeliveryOut"] | null;
             /** @description The latest code message */
@@ -2043,6 +2054,16 @@ export interface components {
             issued_at: string;
             /** Last Access At */
             last_access_at: string | null;
+            /**
+             * Whole Vault
+             * @description True: the whole vault; False: the chosen `files`
+             */
+            whole_vault: boolean;
+            /**
+             * Files
+             * @description The chosen documents (empty for the whole vault)
+             */
+            files?: components["schemas"]["SharedFileOut"][];
             /** @description The latest link email */
             link_delivery?: components["schemas"]["DeliveryOut"] | null;
             /** @description The latest code message */
@@ -2081,6 +2102,11 @@ export interface components {
              * @default false
              */
             notify_on_access?: boolean;
+            /**
+             * File Ids
+             * @description Share only these documents (live files of the vault); the share follows each document's newest version. Empty or left out: the whole vault
+             */
+            file_ids?: string[] | null;
         };
         /** ShareOut */
         ShareOut: {
@@ -2135,6 +2161,16 @@ export interface components {
             issued_at: string;
             /** Last Access At */
             last_access_at: string | null;
+            /**
+             * Whole Vault
+             * @description True: the whole vault; False: the chosen `files`
+             */
+            whole_vault: boolean;
+            /**
+             * Files
+             * @description The chosen documents (empty for the whole vault)
+             */
+            files?: components["schemas"]["SharedFileOut"][];
             /** @description The latest link email */
             link_delivery?: components["schemas"]["DeliveryOut"] | null;
             /** @description The latest code message */
@@ -2145,6 +2181,33 @@ export interface components {
          * @enum {string}
          */
         ShareStatus: "active" | "expired" | "revoked" | "locked" | "exhausted";
+        /**
+         * SharedFileOut
+         * @description A document a share of chosen files opens, as it is now.
+         */
+        SharedFileOut: {
+            /**
+             * Lineage
+             * @description The id of the document's first version
+             */
+            lineage: string;
+            /**
+             * File Id
+             * @description Its live version; None once it is deleted
+             */
+            file_id: string | null;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+            /** Content Type */
+            content_type: string;
+            /**
+             * Available
+             * @description Whether the recipient can see it (not deleted)
+             */
+            available: boolean;
+        };
         /**
          * Stage
          * @description How far a session has come through login; only `full` reaches the application.

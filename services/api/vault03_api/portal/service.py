@@ -27,7 +27,7 @@ from vault03_api.shares.models import (
     ShareAccess,
     ShareDownload,
 )
-from vault03_api.shares.service import downloads_left, link_is_dead
+from vault03_api.shares.service import downloads_left, link_is_dead, shared_lineages
 from vault03_api.shown import shown_size
 from vault03_api.tokens import new_token, token_hash
 from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
@@ -239,13 +239,31 @@ def _sent_lineages(session: Session, *, share_id: int) -> set[str]:
 
 
 def shown_files(session: Session, *, share: Share) -> tuple[list[StoredFile], list[StoredFile]]:
-    """The vault's live files a share shows: the documents staff put there for the recipient,
-    and those the recipient sent through this share (what another share sent is never shown)."""
+    """The vault's live files a share shows: the documents staff put there for the recipient
+    (all of them, or those chosen for the share), and those the recipient sent through this
+    share (what another share sent is never shown)."""
     files = list_files(session, vault_id=share.vault_id)
     sent = _sent_lineages(session, share_id=share.id or 0)
+    chosen = shared_lineages(session, share_id=share.id or 0)
+    for_you = [f for f in files if _for_you(f, chosen=chosen)]
     return (
-        [f for f in files if f.uploaded_by is not None],
-        [f for f in files if f.uploaded_by is None and f.lineage in sent],
+        for_you,
+        [f for f in files if f.uploaded_by is None and f.lineage in sent and f not in for_you],
+    )
+
+
+def _for_you(stored: StoredFile, *, chosen: set[str] | None) -> bool:
+    return stored.uploaded_by is not None if chosen is None else stored.lineage in chosen
+
+
+def shows(session: Session, *, share: Share, stored: StoredFile) -> bool:
+    """Whether the share opens this (live) file: see `shown_files`."""
+    assert share.id is not None
+    if stored.vault_id != share.vault_id:
+        return False
+    chosen = shared_lineages(session, share_id=share.id)
+    return _for_you(stored, chosen=chosen) or (
+        stored.uploaded_by is None and stored.lineage in _sent_lineages(session, share_id=share.id)
     )
 
 
@@ -426,10 +444,7 @@ def begin_download(
         stored = get_file(session, file_id=file_id)
     except FileNotFound:
         return refuse("not_found", 404, "This file is not in the shared documents.", None)
-    if stored.vault_id != share.vault_id or (
-        stored.uploaded_by is None
-        and stored.lineage not in _sent_lineages(session, share_id=share.id or 0)
-    ):
+    if not shows(session, share=share, stored=stored):
         return refuse("not_found", 404, "This file is not in the shared documents.", None)
     try:
         wanted = parse_range(range_header, stored.size)

@@ -20,3 +20,9 @@ class ShareClosed(AppError):
     """The share is revoked or expired: it cannot be resent or extended."""
 
     status_code = 409
+
+
+class InvalidSharedFiles(AppError):
+    """Chosen files that a share cannot open: unknown, deleted, or of another vault."""
+
+    status_code = 422

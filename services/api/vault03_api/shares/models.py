@@ -124,6 +124,16 @@ class ShareDownload(SQLModel, table=True):
     used_bytes: int = 0
 
 
+class ShareFile(Audited, SQLModel, table=True):
+    """A document a share of chosen files opens, named by its lineage so that the share
+    follows the document's newest version. A share without any opens its whole vault."""
+
+    __tablename__ = "share_files"
+
+    share_id: int = Field(foreign_key="shares.id", primary_key=True, ondelete="CASCADE")
+    lineage: str = Field(primary_key=True)
+
+
 class ShareDelivery(SQLModel, table=True):
     """Which deliveries carried a share's link and codes (their status lives on `deliveries`)."""
 

@@ -20,7 +20,12 @@ from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
 from vault03_api.shares import service, views
 from vault03_api.shares.credentials import display_code, fresh_code
-from vault03_api.shares.exceptions import InvalidShare, ShareClosed, ShareNotFound
+from vault03_api.shares.exceptions import (
+    InvalidShare,
+    InvalidSharedFiles,
+    ShareClosed,
+    ShareNotFound,
+)
 from vault03_api.shares.models import Share
 from vault03_api.shares.schemas import (
     AccessPage,
@@ -50,14 +55,17 @@ def _one(session: Session, share: Share) -> ShareOut:
     "/vaults/{vault_id}/shares",
     response_model=ShareCreatedOut,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(VaultNotFound, InvalidShare, InvalidCustomer, *_ERRORS),
+    responses=error_responses(
+        VaultNotFound, InvalidShare, InvalidSharedFiles, InvalidCustomer, *_ERRORS
+    ),
 )
 @access(*_WRITERS)
 async def create_share(
     vault_id: RowId, body: ShareIn, principal: CurrentPrincipal, state: StateDep
 ) -> ShareCreatedOut:
-    """Share a vault: the link goes by email, the access code over another channel (both
-    through the outbox). The code is in this answer once, and never shown again."""
+    """Share a vault, or chosen documents of it (`file_ids`): the link goes by email, the
+    access code over another channel (both through the outbox). The code is in this answer
+    once, and never shown again."""
     code = await fresh_code(state.passwords)
     request = service.ShareRequest(
         recipient=body.recipient,
@@ -67,6 +75,7 @@ async def create_share(
         max_downloads=body.max_downloads,
         note=body.note,
         notify_on_access=body.notify_on_access,
+        file_ids=body.file_ids or (),
     )
 
     def create(session: Session) -> ShareOut:

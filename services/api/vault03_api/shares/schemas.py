@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
@@ -42,6 +43,12 @@ class ShareIn(BaseModel):
     max_downloads: Positive | None = Field(None, description="None: no limit")
     note: Text | None = Field(None, max_length=2000, description="Shown to the recipient")
     notify_on_access: bool = False
+    file_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        None,
+        max_length=1000,
+        description="Share only these documents (live files of the vault); the share follows "
+        "each document's newest version. Empty or left out: the whole vault",
+    )
 
     @model_validator(mode="after")
     def _aware_expiry(self) -> ShareIn:
@@ -73,6 +80,17 @@ class DeliveryOut(BaseModel):
     updated_at: datetime
 
 
+class SharedFileOut(BaseModel):
+    """A document a share of chosen files opens, as it is now."""
+
+    lineage: str = Field(description="The id of the document's first version")
+    file_id: str | None = Field(description="Its live version; None once it is deleted")
+    name: str
+    size: int
+    content_type: str
+    available: bool = Field(description="Whether the recipient can see it (not deleted)")
+
+
 class ShareOut(BaseModel):
     id: int
     vault_id: int
@@ -96,6 +114,10 @@ class ShareOut(BaseModel):
     created_at: datetime
     issued_at: datetime
     last_access_at: datetime | None
+    whole_vault: bool = Field(description="True: the whole vault; False: the chosen `files`")
+    files: list[SharedFileOut] = Field(
+        default_factory=list, description="The chosen documents (empty for the whole vault)"
+    )
     link_delivery: DeliveryOut | None = Field(None, description="The latest link email")
     code_delivery: DeliveryOut | None = Field(None, description="The latest code message")
 

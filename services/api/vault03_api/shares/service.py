@@ -24,18 +24,24 @@ from vault03_api.keyring import KeyRing
 from vault03_api.settings import ApiSettings
 from vault03_api.shares import messages
 from vault03_api.shares.credentials import NewCode, new_access_code, new_link_token
-from vault03_api.shares.exceptions import InvalidShare, ShareClosed, ShareNotFound
+from vault03_api.shares.exceptions import (
+    InvalidShare,
+    InvalidSharedFiles,
+    ShareClosed,
+    ShareNotFound,
+)
 from vault03_api.shares.models import (
     Permission,
     PortalSession,
     Share,
     ShareAccess,
     ShareDelivery,
+    ShareFile,
     ShareStatus,
 )
 from vault03_api.shares.schemas import RecipientIn
 from vault03_api.tokens import token_hash
-from vault03_api.vaults.models import Vault
+from vault03_api.vaults.models import StoredFile, Vault
 from vault03_api.vaults.service import get_vault
 from vault03_common.address import PostalAddress
 
@@ -203,6 +209,44 @@ class ShareRequest:
     max_downloads: int | None
     note: str | None
     notify_on_access: bool
+    file_ids: Sequence[str] = ()
+
+
+def _why_not_shareable(stored: StoredFile | None, *, vault_id: int) -> str | None:
+    if stored is None:
+        return "does not exist"
+    if stored.vault_id != vault_id:
+        return "is in another vault"
+    if stored.deleted_at is not None:
+        return "is deleted or an older version (share the document's live version)"
+    return None
+
+
+def chosen_documents(session: Session, *, vault_id: int, file_ids: Sequence[str]) -> list[str]:
+    """The documents (lineages) of chosen files, each a live file of the vault; refused in
+    words naming every file that is not."""
+    lineages: list[str] = []
+    refused: dict[str, str] = {}
+    for file_id in dict.fromkeys(file_ids):
+        stored = session.get(StoredFile, file_id)
+        why = _why_not_shareable(stored, vault_id=vault_id)
+        if why is not None:
+            refused[file_id] = why
+        elif stored is not None and stored.lineage not in lineages:
+            lineages.append(stored.lineage)
+    if refused:
+        raise InvalidSharedFiles(
+            f"only live files of vault {vault_id} can be shared: "
+            + "; ".join(f"file {file_id} {why}" for file_id, why in refused.items()),
+            detail={"file_ids": list(refused)},
+        )
+    return lineages
+
+
+def shared_lineages(session: Session, *, share_id: int) -> set[str] | None:
+    """The documents a share of chosen files opens; None for a share of its whole vault."""
+    rows = session.exec(select(ShareFile.lineage).where(ShareFile.share_id == share_id)).all()
+    return set(rows) or None
 
 
 def create_share(
@@ -225,6 +269,7 @@ def create_share(
         else _from_third_party(request.recipient, region=settings.phone_default_region)
     )
     channel = choose_code_channel(recipient, request.code_channel)
+    lineages = chosen_documents(session, vault_id=vault_id, file_ids=request.file_ids)
     token = new_link_token()
     share = Share(
         vault_id=vault_id,
@@ -259,6 +304,8 @@ def create_share(
     )
     session.add(share)
     session.flush()
+    assert share.id is not None
+    session.add_all(ShareFile(share_id=share.id, lineage=lineage) for lineage in lineages)
     messages.send_link(session, share=share, vault=vault, token=token, settings=settings, ring=ring)
     messages.send_code(
         session, share=share, vault=vault, code=code.code, settings=settings, ring=ring
@@ -397,6 +444,40 @@ def list_shares(
         get_customer(session, customer_id=customer_id)
         statement = statement.where(Share.customer_id == customer_id)
     return list(session.exec(statement.order_by(col(Share.id).desc())).all())
+
+
+@dataclass(frozen=True)
+class SharedDocument:
+    """A document a share of chosen files opens: its live version (None once deleted) and
+    its newest version (None once purged)."""
+
+    lineage: str
+    live: StoredFile | None
+    newest: StoredFile | None
+
+
+def shared_documents(session: Session, *, share_ids: list[int]) -> dict[int, list[SharedDocument]]:
+    """The documents of each share of chosen files (a share of its whole vault has none)."""
+    if not share_ids:
+        return {}
+    chosen = session.exec(select(ShareFile).where(col(ShareFile.share_id).in_(share_ids))).all()
+    versions: dict[str, list[StoredFile]] = {}
+    lineages = {row.lineage for row in chosen}
+    for stored in session.exec(
+        select(StoredFile)
+        .where(col(StoredFile.lineage).in_(lineages))
+        .order_by(col(StoredFile.created_at))
+    ).all():
+        versions.setdefault(stored.lineage, []).append(stored)
+    documents: dict[int, list[SharedDocument]] = {}
+    for row in chosen:
+        files = versions.get(row.lineage, [])
+        live = next((f for f in files if f.deleted_at is None), None)
+        newest = live or (files[-1] if files else None)
+        documents.setdefault(row.share_id, []).append(SharedDocument(row.lineage, live, newest))
+    for listed in documents.values():
+        listed.sort(key=lambda document: document.newest.name if document.newest else "")
+    return documents
 
 
 def share_deliveries(

@@ -15,7 +15,13 @@ from vault03_api.db import read_only_session
 from vault03_api.deliveries.models import Delivery
 from vault03_api.shares import service
 from vault03_api.shares.models import Permission, Share, ShareAccess, ShareDelivery
-from vault03_api.shares.schemas import AccessOut, DeliveryOut, ShareOut, TimelineEntry
+from vault03_api.shares.schemas import (
+    AccessOut,
+    DeliveryOut,
+    SharedFileOut,
+    ShareOut,
+    TimelineEntry,
+)
 
 CSV_COLUMNS = ("id", "at", "event", "outcome", "ip", "user_agent", "file_id", "file_name")
 
@@ -41,6 +47,7 @@ def shares_out(session: Session, shares: list[Share], *, now: datetime) -> list[
     ids = [share.id for share in shares if share.id is not None]
     for link, delivery in service.share_deliveries(session, share_ids=ids):
         latest[(link.share_id, link.purpose)] = delivery_out(link, delivery)  # oldest first
+    documents = service.shared_documents(session, share_ids=ids)
     out = []
     for share in shares:
         assert share.id is not None
@@ -61,10 +68,26 @@ def shares_out(session: Session, shares: list[Share], *, now: datetime) -> list[
                     "status": service.share_status(share, now=now),
                     "link_delivery": latest.get((share.id, "link")),
                     "code_delivery": latest.get((share.id, "code")),
+                    "whole_vault": share.id not in documents,
+                    "files": [
+                        shared_file_out(document) for document in documents.get(share.id, [])
+                    ],
                 }
             )
         )
     return out
+
+
+def shared_file_out(document: service.SharedDocument) -> SharedFileOut:
+    newest = document.newest
+    return SharedFileOut(
+        lineage=document.lineage,
+        file_id=document.live.id if document.live else None,
+        name=newest.name if newest else "(purged)",
+        size=newest.size if newest else 0,
+        content_type=newest.content_type if newest else "application/octet-stream",
+        available=document.live is not None,
+    )
 
 
 def access_out(row: ShareAccess) -> AccessOut:
