@@ -39,8 +39,10 @@ from vault03_common.messages import (
     SendTestMessage,
     ServiceRestored,
     ShareAccessNotice,
+    ShareExpiryWarning,
     ShareLink,
     ShareLockedNotice,
+    ShareReminder,
     ShareUploadNotice,
     StaffInvitation,
     templates,
@@ -79,6 +81,22 @@ EXAMPLES: dict[str, Message] = {
     ),
     "access_code": AccessCode(
         office=OFFICE, access_code="K7Q-42X-9PD", vault_name="Tax 2026", expires_at=WHEN
+    ),
+    "share_reminder": ShareReminder(
+        office=OFFICE,
+        vault_name="Tax 2026",
+        link_sent_at="2026-12-01 09:14 UTC",
+        link_subject="Documents requested: Tax 2026",
+        code_channel="postal",
+        expires_at=WHEN,
+        file_request=True,
+    ),
+    "share_expiry_warning": ShareExpiryWarning(
+        office=OFFICE,
+        vault_name="Tax 2026",
+        recipient_name="Ana Lima",
+        expires_at=WHEN,
+        console_url="https://vault.example.org/#/shares/7",
     ),
     "invitation": StaffInvitation(
         office=OFFICE,
@@ -127,7 +145,7 @@ ADDRESS = PostalAddress(
     name="Hélène Dubois", line1="12 rue des Lilas", postal_code="69003", city="Lyon"
 )
 # Fields a template shows in words rather than as given.
-SHOWN_OTHERWISE = {("share_link", "code_channel")}
+SHOWN_OTHERWISE = {("share_link", "code_channel"), ("share_reminder", "code_channel")}
 
 
 def addressed(message: Message, channel: Channel) -> Outgoing:

@@ -19,6 +19,19 @@ FIELDS: dict[str, dict[str, Any]] = {
         "expires_at": "2026-12-31 18:00",
     },
     "access_code": {"access_code": "483 921", "vault_name": "Tax 2025"},
+    "share_reminder": {
+        "vault_name": "Tax 2025",
+        "link_sent_at": "2026-12-01 09:14",
+        "link_subject": "Documents shared with you: Tax 2025",
+        "code_channel": "sms",
+        "expires_at": "2026-12-31 18:00",
+    },
+    "share_expiry_warning": {
+        "vault_name": "Tax 2025",
+        "recipient_name": "Ana Lima",
+        "expires_at": "2026-12-31 18:00",
+        "console_url": "https://vault.example.org/#/shares/7",
+    },
     "staff_invitation": {
         "link": "https://vault.example.org/invite/xyz",
         "inviter_name": "Claire Martin",

@@ -134,7 +134,8 @@ class ApiSettings(ServiceSettings):
     vault_retention_days: int = Field(30, ge=0)
     """Days a deleted vault or file is kept before its blobs are purged."""
     purge_interval_minutes: int = Field(60, ge=1)
-    """How often the API purges blobs whose retention has passed, and dead sessions."""
+    """How often the API's housekeeping runs: it purges blobs whose retention has passed and
+    dead sessions, and sends the share reminders that are due."""
 
     # Shares and the customer portal (docs/shares.md).
     share_default_days: int = Field(14, ge=1)
@@ -150,6 +151,15 @@ class ApiSettings(ServiceSettings):
     """How long a link stays locked after too many wrong codes."""
     share_max_uploads: int = Field(100, ge=1)
     """Documents a recipient may send back through one share (403 past it)."""
+    share_reminder_after_days: int = Field(3, ge=0)
+    """Days after its link was sent (or its code letter arrived) that the recipient of a share
+    not yet opened, or of a file request not yet answered, is reminded, and again as long after
+    each reminder; 0: no reminders."""
+    share_reminder_max_count: int = Field(2, ge=0)
+    """Most reminders one share sends its recipient; 0: none."""
+    share_expiry_warning_days: int = Field(2, ge=0)
+    """Days before a share still waiting for its recipient expires that its creator is told
+    (with a link to the share in the console); 0: no warning."""
     portal_session_idle_minutes: int = Field(15, ge=1)
     """A recipient's portal session ends after this long without a request."""
     portal_session_minutes: int = Field(60, ge=1)

@@ -193,9 +193,47 @@ class ShareLink(ByEmail):
     """An upload-only share: the recipient is asked for documents, none are sent."""
 
     def email_subject(self) -> str:
+        return share_subject(vault_name=self.vault_name, file_request=self.file_request)
+
+
+def share_subject(*, vault_name: str, file_request: bool) -> str:
+    """The subject of a share's link email, which a reminder names so it can be found."""
+    if file_request:
+        return f"Documents requested: {vault_name}"
+    return f"Documents shared with you: {vault_name}"
+
+
+class ShareReminder(ByEmail, BySms):
+    """A recipient is reminded of a share they have not opened, or of a file request they have
+    not answered. It carries no link or code (only their hashes are kept, and a new link would
+    stop the first email's working): it names the email to look for and its date."""
+
+    kind: ClassVar[str] = "share_reminder"
+    template: ClassVar[str] = "share_reminder"
+
+    vault_name: Text
+    link_sent_at: Text
+    """When the link email went (in the office's time zone)."""
+    link_subject: Text
+    code_channel: CodeChannelName
+    expires_at: Text
+    file_request: bool = False
+
+    def email_subject(self) -> str:
+        return f"Reminder: {self.link_subject}"
+
+    def sms_text(self) -> str:
         if self.file_request:
-            return f"Documents requested: {self.vault_name}"
-        return f"Documents shared with you: {self.vault_name}"
+            return (
+                f"{self.office.name}: a reminder that we are waiting for the documents requested "
+                f'in "{self.vault_name}". Send them through the link in our email of '
+                f"{self.link_sent_at}, valid until {self.expires_at}."
+            )
+        return (
+            f'{self.office.name}: a reminder that documents shared with you in "{self.vault_name}" '
+            f"are waiting. Open them through the link in our email of {self.link_sent_at}, "
+            f"valid until {self.expires_at}."
+        )
 
 
 class AccessCode(ByEmail, BySms, ByLetter):
@@ -301,6 +339,23 @@ class ShareUploadNotice(Notice):
     """The creator of a share hears that the recipient sent a file back."""
 
     kind: ClassVar[str] = "share_upload_notice"
+
+
+class ShareExpiryWarning(ByEmail):
+    """The creator of a share hears, days before it expires, that its recipient has not yet
+    opened it (or sent the documents it requests)."""
+
+    kind: ClassVar[str] = "share_expiry_warning"
+    template: ClassVar[str] = "share_expiry_warning"
+
+    vault_name: Text
+    recipient_name: Text
+    expires_at: Text
+    console_url: Text
+    file_request: bool = False
+
+    def email_subject(self) -> str:
+        return f"Share expires soon: {self.vault_name}"
 
 
 class SendTestMessage(Notice, BySms, ByLetter, ByTelegram):

@@ -22,6 +22,7 @@ from vault03_common.messages import (
     ByPerson,
     Message,
     ShareLink,
+    ShareReminder,
     UnreadableMessage,
     read_message,
     templates,
@@ -115,7 +116,7 @@ def template_context(
     context["to_name"] = payload.to_name
     assert isinstance(message, ByPerson)  # every email kind names its office
     context["sender_name"] = message.office.name
-    if isinstance(message, ShareLink):
+    if isinstance(message, ShareLink | ShareReminder):
         context["code_channel_text"] = _CODE_CHANNEL_TEXT[message.code_channel]
     return context
 

@@ -1,4 +1,4 @@
-"""The running API's periodic housekeeping: purged files and dead sessions."""
+"""The running API's periodic housekeeping: purged files, dead sessions, share reminders."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from vault03_api.auth.sessions import purge_dead_sessions
 from vault03_api.blobs.storage import BlobStore
 from vault03_api.db import session_scope
 from vault03_api.settings import ApiSettings
+from vault03_api.shares.reminders import send_due_reminders
 from vault03_api.vaults.maintenance import purge_once
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ async def housekeeping_forever(engine: Engine, blobs: BlobStore, *, settings: Ap
             "purge of dead sessions",
             lambda: purge_sessions(engine, idle=timedelta(minutes=settings.session_idle_minutes)),
         ),
+        ("share reminders", lambda: send_due_reminders(engine, settings=settings)),
     ]
     while True:
         for name, job in jobs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from vault03_api.audit.models import Audited
@@ -17,6 +18,11 @@ class ShareStatus(StrEnum):
     REVOKED = "revoked"
     LOCKED = "locked"  # too many wrong access codes: waits for its lock to pass
     EXHAUSTED = "exhausted"  # the download limit is reached
+
+
+class ReminderKind(StrEnum):
+    RECIPIENT = "recipient"  # the recipient is reminded of a share still waiting for them
+    EXPIRY = "expiry"  # the share's creator hears that it expires soon, still waiting
 
 
 class Permission(StrEnum):
@@ -143,3 +149,18 @@ class ShareDelivery(SQLModel, table=True):
     share_id: int = Field(foreign_key="shares.id", index=True, ondelete="CASCADE")
     purpose: str  # link | code
     created_at: datetime = utc_field(default_now=True)
+
+
+class ShareReminderSent(Audited, SQLModel, table=True):
+    """A reminder sent for a share. One per share, kind and due time: of two runs that race,
+    the second's insert fails and its transaction, message included, is rolled back."""
+
+    __tablename__ = "share_reminders"
+    __table_args__ = (UniqueConstraint("share_id", "kind", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    share_id: int = Field(foreign_key="shares.id", index=True, ondelete="CASCADE")
+    kind: str  # ReminderKind
+    due_at: datetime = utc_field()
+    sent_at: datetime = utc_field(default_now=True)
+    sent_to: str  # the email address told (the recipient's, or the creator's)
