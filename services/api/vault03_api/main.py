@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import Depends, FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 from starlette_exporter import PrometheusMiddleware
 
 from vault03_api import __version__
@@ -44,6 +45,7 @@ from vault03_api.ops.metrics import (
     MaintenanceCollector,
     StorageCollector,
 )
+from vault03_api.ops.router import HealthFirst
 from vault03_api.ops.router import router as ops_router
 from vault03_api.passwords import Passwords
 from vault03_api.portal.pages import install_portal_pages
@@ -69,6 +71,13 @@ async def _check_keys(engine: Engine, settings: ApiSettings) -> None:
     except KeyRingError as error:
         log.critical("cannot start: %s", error)
         raise
+
+
+class Vault03Api(FastAPI):
+    """FastAPI with health answered in front of its middleware (see ops.router.HealthFirst)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return HealthFirst(super().build_middleware_stack(), holder=self)
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -154,7 +163,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 yield
 
     # One dependency checks every route against the access policy it declares.
-    app = FastAPI(
+    app = Vault03Api(
         title="VAULT03",
         version=__version__,
         lifespan=locked_lifespan,
