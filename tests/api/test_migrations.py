@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
+from vault03_api import migrations
 from vault03_api.db import create_db_engine
 from vault03_api.main import create_app
 from vault03_api.migrations import current_revision, head_revision, upgrade_database
@@ -169,3 +171,18 @@ def test_files_superseded_before_versions_become_older_versions(tmp_path: Path) 
         "e": "e",
         "r": "r",
     }
+
+
+def test_migrations_form_one_chain_of_unique_revisions() -> None:
+    # Two branches that each add the next number land side by side without a textual conflict.
+    versions = Path(migrations.__file__).parent / "versions"
+    found: dict[str, str | None] = {}
+    for path in sorted(versions.glob("*.py")):
+        spec = dict(
+            re.findall(r'^(revision|down_revision) = "?([^"\n]+)"?$', path.read_text(), re.M)
+        )
+        assert spec["revision"] not in found, f"{path.name} repeats revision {spec['revision']}"
+        found[spec["revision"]] = None if spec["down_revision"] == "None" else spec["down_revision"]
+    parents = list(found.values())
+    assert len(set(parents)) == len(parents), "two migrations follow the same revision"
+    assert parents.count(None) == 1
