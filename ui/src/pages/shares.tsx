@@ -3,7 +3,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
-import { call } from "../api/call";
+import { call, ProblemError } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
 import { formatTime } from "../format";
@@ -15,6 +15,7 @@ type Share = Schemas["ShareOut"];
 type Channel = Schemas["CodeChannel"];
 type Permission = Schemas["Permission"];
 type Delivery = Schemas["DeliveryOut"];
+type StoredFile = Schemas["FileOut"];
 const CHANNELS: Channel[] = ["sms", "postal", "email"];
 const SETTLED = new Set(["sent", "delivered", "failed", "dead"]);
 const DELIVERY_STATES = ["queued", "published", "retrying", "sent", "delivered", "failed", "dead"] as const;
@@ -60,7 +61,45 @@ export function VaultShares({ vaultId }: { vaultId: number }): JSX.Element {
   );
 }
 
-export function NewShare({ vaultId }: { vaultId: number }): JSX.Element {
+/** Whole vault, or chosen documents: the ids of the documents ticked. */
+function ChooseFiles({
+  files,
+  chosen,
+  onChange,
+}: {
+  files: StoredFile[];
+  chosen: string[] | null;
+  onChange: (chosen: string[] | null) => void;
+}): JSX.Element {
+  const tick = (id: string) => (): void => {
+    const now = chosen ?? [];
+    onChange(now.includes(id) ? now.filter((item) => item !== id) : [...now, id]);
+  };
+  return (
+    <fieldset>
+      <legend>{t("share.what")}</legend>
+      <label class="choice">
+        <input type="radio" name="share-what" checked={chosen === null} onChange={() => onChange(null)} /> {t("share.whole_vault")}
+      </label>
+      <label class="choice">
+        <input type="radio" name="share-what" checked={chosen !== null} onChange={() => onChange(chosen ?? [])} disabled={files.length === 0} /> {t("share.chosen")}
+      </label>
+      {chosen !== null && (
+        <div class="choices" role="group" aria-label={t("share.documents")} aria-describedby="share-choose-hint">
+          <p class="hint" id="share-choose-hint">{t("share.choose_hint")}</p>
+          {files.map((file) => (
+            <label class="choice" key={file.id}>
+              <input type="checkbox" checked={chosen.includes(file.id)} onChange={tick(file.id)} /> {file.name}
+            </label>
+          ))}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+export function NewShare({ vaultId, files }: { vaultId: number; files: StoredFile[] }): JSX.Element {
+  const [chosen, setChosen] = useState<string[] | null>(null);
   const [thirdParty, setThirdParty] = useState(false);
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
@@ -74,6 +113,9 @@ export function NewShare({ vaultId }: { vaultId: number }): JSX.Element {
   const toggle = (permission: Permission) => (): void =>
     setPermissions(permissions.includes(permission) ? permissions.filter((p) => p !== permission) : [...permissions, permission]);
   const send = submit(async () => {
+    // Files deleted since the list was loaded are left out rather than refused.
+    const fileIds = chosen?.filter((id) => files.some((file) => file.id === id)) ?? null;
+    if (fileIds !== null && fileIds.length === 0) throw new ProblemError({ message: t("share.none_chosen"), fields: [] });
     const created = await call(
       api.POST("/api/vaults/{vault_id}/shares", {
         params: { path: { vault_id: vaultId } },
@@ -84,6 +126,7 @@ export function NewShare({ vaultId }: { vaultId: number }): JSX.Element {
           expires_at: endOfDay(expires),
           max_downloads: limit ? Number(limit) : null,
           note: note.trim() || null,
+          file_ids: fileIds,
         },
       }),
     );
@@ -94,6 +137,7 @@ export function NewShare({ vaultId }: { vaultId: number }): JSX.Element {
       <h2 id="new-share">{t("share.new")}</h2>
       <ProblemAlert problem={problem} />
       <form onSubmit={send} noValidate>
+        <ChooseFiles files={files} chosen={chosen} onChange={setChosen} />
         <fieldset>
           <legend>{t("share.recipient")}</legend>
           <label class="choice">
@@ -238,6 +282,20 @@ export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JS
             <div><dt>{t("share.expires")}</dt><dd>{formatTime(data.expires_at)}</dd></div>
             <div><dt>{t("share.downloads")}</dt><dd>{data.max_downloads ? `${data.download_count} / ${data.max_downloads}` : String(data.download_count)}</dd></div>
             <div><dt>{t("share.permissions")}</dt><dd>{data.permissions.map((p) => t(`share.permission.${p}`)).join(", ")}</dd></div>
+            <div>
+              <dt>{t("share.documents")}</dt>
+              <dd>
+                {data.whole_vault ? (
+                  t("share.documents_all")
+                ) : (
+                  <ul>
+                    {data.files?.map((file) => (
+                      <li key={file.lineage}>{file.available ? file.name : t("share.document_deleted", { name: file.name })}</li>
+                    ))}
+                  </ul>
+                )}
+              </dd>
+            </div>
           </dl>
           <h2>{t("share.deliveries")}</h2>
           <Table caption={t("share.deliveries")} headers={[t("share.message"), t("share.sent_by"), t("share.to"), t("share.delivery_status"), t("share.updated")]}>

@@ -210,7 +210,7 @@ export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit
         />
       )}
       <VaultShares vaultId={id} />
-      {canEdit && <NewShare vaultId={id} />}
+      {canEdit && <NewShare vaultId={id} files={files.data ?? []} />}
     </Page>
   );
 }
