@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +17,7 @@ import httpx
 import pyotp
 from playwright.sync_api import Browser, Page, expect
 
+from tests.support import wait_for
 from tests.support.fleet import Fleet
 from tests.support.live_shares import staff_api_token
 from tests.support.tools import require_tool
@@ -132,3 +136,19 @@ def shared_vault(api: httpx.Client) -> dict[str, dict[str, Any]]:
     assert stored.status_code == 201, stored.text
     share = api.post(f"/api/vaults/{vault['id']}/shares", json={}).json()
     return {"customer": customer, "vault": vault, "share": share}
+
+
+def set_password_link(fleet: Fleet, to: str) -> str:
+    """A set-password link (invitation or reset) the email worker wrote into its sink for `to`."""
+
+    def find() -> str | None:
+        for path in (fleet.outbox / "email").glob("*.eml"):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to in str(message["To"]):
+                body = message.get_body(preferencelist=("plain",))
+                found = re.search(r"\S+/set-password#token=\S+", body.get_content() if body else "")
+                if found:
+                    return found.group(0)
+        return None
+
+    return wait_for(find, timeout=60, what=f"a set-password email to {to}")

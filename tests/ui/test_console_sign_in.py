@@ -5,9 +5,6 @@ ends returns to sign-in and then back to the same page; passwords change; people
 
 from __future__ import annotations
 
-import email
-import email.policy
-import re
 import sqlite3
 import time
 
@@ -15,29 +12,12 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support import wait_for
-from tests.support.console import ADMIN, create_admin, enrol, sign_in
+from tests.support.console import ADMIN, create_admin, enrol, set_password_link, sign_in
 from tests.support.fleet import Fleet
 
 COLLEAGUE = ("claire@example.org", "Claire Colleague")
 COLLEAGUE_PASSWORD = "a long and quiet river of tea"
 NEW_PASSWORD = "the lighthouse keeper counts ships"
-
-
-def set_password_link(fleet: Fleet, to: str) -> str:
-    """The link of the invitation the email worker wrote into its sink for `to`."""
-
-    def find() -> str | None:
-        for path in (fleet.outbox / "email").glob("*.eml"):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if to in str(message["To"]):
-                body = message.get_body(preferencelist=("plain",))
-                found = re.search(r"\S+/set-password#token=\S+", body.get_content() if body else "")
-                if found:
-                    return found.group(0)
-        return None
-
-    return wait_for(find, timeout=60, what=f"the invitation email to {to}")
 
 
 def next_code(totp: pyotp.TOTP) -> str:

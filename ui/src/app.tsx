@@ -6,7 +6,9 @@ import { api, rememberSession, type Session, whenSignedOut } from "./api/client"
 import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from "./pages/auth";
 import { Page } from "./components";
 import { CustomerDetail, CustomerList, NewCustomer } from "./pages/customers";
-import { Users } from "./pages/users";
+import { UserPage, Users } from "./pages/users";
+import { Maintenance } from "./pages/maintenance";
+import { SystemStatus } from "./pages/status";
 import { Activity } from "./pages/activity";
 import { SharePage } from "./pages/shares";
 import { VaultPage } from "./pages/vaults";
@@ -51,7 +53,13 @@ function Layout({ session, onSignOut, children }: { session: Session; onSignOut:
           <a href="#/">{t("nav.home")}</a>
           <a href="#/customers">{t("nav.customers")}</a>
           {session.user.role !== "staff" && <a href="#/activity">{t("nav.activity")}</a>}
-          {session.user.role === "admin" && <a href="#/users">{t("nav.users")}</a>}
+          {session.user.role === "admin" && (
+            <>
+              <a href="#/users">{t("nav.users")}</a>
+              <a href="#/maintenance">{t("nav.maintenance")}</a>
+              <a href="#/status">{t("nav.status")}</a>
+            </>
+          )}
           <a href="#/account">{t("nav.account")}</a>
           <span class="who">{session.user.name}</span>
           <button type="button" class="link" onClick={onSignOut}>
@@ -133,18 +141,20 @@ export function App(): JSX.Element {
   }
   // Auditors read; the server refuses their writes anyway, so the console does not offer them.
   const canEdit = session.user.role !== "auditor";
+  const admin = session.user.role === "admin";
   const pages: Record<string, () => JSX.Element> = {
     "/": () => <Home session={session} />,
     "/sign-in": () => <Home session={session} />,
     "/account": () => <Account session={session} onSession={adopt} />,
     "/customers": () => <CustomerList query={route.query} canEdit={canEdit} />,
     ...(canEdit ? { "/customers/new": () => <NewCustomer /> } : {}),
-    ...(session.user.role === "admin" ? { "/users": () => <Users /> } : {}),
+    ...(admin ? { "/users": () => <Users />, "/maintenance": () => <Maintenance />, "/status": () => <SystemStatus /> } : {}),
     ...(session.user.role !== "staff" ? { "/activity": () => <Activity session={session} query={route.query} /> } : {}),
   };
   const customer = /^\/customers\/(\d+)$/.exec(route.path);
   const vault = /^\/vaults\/(\d+)$/.exec(route.path);
   const share = /^\/shares\/(\d+)$/.exec(route.path);
+  const user = admin ? /^\/users\/(\d+)$/.exec(route.path) : null;
   const page =
     pages[route.path] ??
     (customer
@@ -153,7 +163,9 @@ export function App(): JSX.Element {
         ? () => <VaultPage id={Number(vault[1])} me={session.user.id} canEdit={canEdit} />
         : share
           ? () => <SharePage id={Number(share[1])} canEdit={canEdit} />
-          : () => <NotFound />);
+          : user
+            ? () => <UserPage id={Number(user[1])} me={session.user.id} />
+            : () => <NotFound />);
   return (
     <Layout session={session} onSignOut={signOut}>
       {page()}
