@@ -461,7 +461,8 @@ export interface paths {
         };
         /**
          * List Entries
-         * @description Audit entries, newest first, filtered by entity, user, action and time range.
+         * @description Audit entries, newest first, filtered by entity, user, customer, action and time range,
+         *     each with who did it and to what by name.
          */
         get: operations["list_entries_api_audit_get"];
         put?: never;
@@ -484,6 +485,29 @@ export interface paths {
          * @description Every matching entry as CSV (same filters as the list).
          */
         get: operations["export_csv_api_audit_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customer_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customer Timeline
+         * @description Everything that happened for a customer, newest first: its record, vaults and files
+         *     (by staff or sent back by a recipient), shares made, resent, extended and revoked, the
+         *     messages that carried them with their status, and each visit, code and download through
+         *     the links (`summary=false` adds the technical entries that repeat these).
+         */
+        get: operations["customer_timeline_api_customers__customer_id__timeline_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -768,26 +792,6 @@ export interface paths {
          * @description Every share of the customer's vaults, newest first.
          */
         get: operations["list_customer_shares_api_customers__customer_id__shares_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/customers/{customer_id}/timeline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Customer Timeline
-         * @description Shares, the messages that carried them and the documents received, oldest first.
-         */
-        get: operations["customer_timeline_api_customers__customer_id__timeline_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1273,6 +1277,27 @@ export interface components {
             prev_hash: string;
             /** Hash */
             hash: string;
+            /**
+             * Actor
+             * @description Who did it, by name: the staff member, or the share's recipient for what happened through a share's link; null for the system
+             */
+            actor?: string | null;
+            /**
+             * Actor Kind
+             * @default system
+             * @enum {string}
+             */
+            actor_kind?: "staff" | "recipient" | "system";
+            /**
+             * Subject
+             * @description The name of the thing: a customer's, vault's, file's or user's name, the vault of a share, the file of an access log line
+             */
+            subject?: string | null;
+            /**
+             * Recipient
+             * @description The recipient of the share concerned
+             */
+            recipient?: string | null;
         };
         /** AuditPageOut */
         AuditPageOut: {
@@ -2231,27 +2256,59 @@ export interface components {
             /** Backup Max Age Hours */
             backup_max_age_hours: number;
         };
-        /** TimelineEntry */
-        TimelineEntry: {
+        /** TimelineDelivery */
+        TimelineDelivery: {
+            /** Id */
+            id: string;
+            /** Purpose */
+            purpose: string;
+            /** Channel */
+            channel: string;
+            /** Kind */
+            kind: string;
+            /** Recipient */
+            recipient: string;
+            /** Status */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Share Id */
+            share_id: number;
+        };
+        /**
+         * TimelineItem
+         * @description One line of a customer's timeline: an audit entry, or a message sent for a share.
+         */
+        TimelineItem: {
             /**
              * At
              * Format: date-time
              */
             at: string;
+            entry?: components["schemas"]["AuditEntryOut"] | null;
+            delivery?: components["schemas"]["TimelineDelivery"] | null;
+        };
+        /** TimelinePage */
+        TimelinePage: {
+            /** Items */
+            items: components["schemas"]["TimelineItem"][];
             /**
-             * Kind
-             * @description share_created, share_revoked, delivery, upload
+             * Next Before Id
+             * @description Pass as before_id for the next (older) page; null on the last page
              */
-            kind: string;
-            /** Share Id */
-            share_id: number;
-            /** Vault Id */
-            vault_id: number;
-            /** Summary */
-            summary: string;
-            delivery?: components["schemas"]["DeliveryOut"] | null;
-            /** File Id */
-            file_id?: string | null;
+            next_before_id?: number | null;
         };
         /** TokenCreatedOut */
         TokenCreatedOut: {
@@ -4021,10 +4078,12 @@ export interface operations {
                 entity_type?: string | null;
                 entity_id?: string | null;
                 changed_by?: number | null;
+                customer_id?: number | null;
                 action?: ("c" | "u" | "d" | "r") | null;
                 event?: string | null;
                 since?: string | null;
                 until?: string | null;
+                summary?: boolean;
             };
             header?: never;
             path?: never;
@@ -4086,10 +4145,12 @@ export interface operations {
                 entity_type?: string | null;
                 entity_id?: string | null;
                 changed_by?: number | null;
+                customer_id?: number | null;
                 action?: ("c" | "u" | "d" | "r") | null;
                 event?: string | null;
                 since?: string | null;
                 until?: string | null;
+                summary?: boolean;
             };
             header?: never;
             path?: never;
@@ -4117,6 +4178,78 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    customer_timeline_api_customers__customer_id__timeline_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                before_id?: number | null;
+                summary?: boolean;
+            };
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelinePage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5745,74 +5878,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShareOut"][];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Too many writes waiting; see Retry-After, or down for maintenance (admins still pass) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": string;
-                };
-            };
-        };
-    };
-    customer_timeline_api_customers__customer_id__timeline_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TimelineEntry"][];
                 };
             };
             /** @description Unauthorized */

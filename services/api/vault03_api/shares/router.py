@@ -1,4 +1,4 @@
-"""Share routes for staff: create, list, resend, revoke, extend; access log and timeline.
+"""Share routes for staff: create, list, resend, revoke, extend; access log.
 
 Admins and staff manage shares; auditors read them (metadata and access logs only)."""
 
@@ -34,7 +34,6 @@ from vault03_api.shares.schemas import (
     ShareCreatedOut,
     ShareIn,
     ShareOut,
-    TimelineEntry,
 )
 from vault03_api.transactions import run_write
 from vault03_api.vaults.exceptions import VaultNotFound
@@ -118,17 +117,6 @@ def list_customer_shares(customer_id: RowId, session: ReadSessionDep) -> list[Sh
     """Every share of the customer's vaults, newest first."""
     shares = service.list_shares(session, customer_id=customer_id)
     return views.shares_out(session, shares, now=clock.utcnow())
-
-
-@router.get(
-    "/customers/{customer_id}/timeline",
-    response_model=list[TimelineEntry],
-    responses=error_responses(CustomerNotFound, *_ERRORS),
-)
-@access(*_READERS)
-def customer_timeline(customer_id: RowId, session: ReadSessionDep) -> list[TimelineEntry]:
-    """Shares, the messages that carried them and the documents received, oldest first."""
-    return views.timeline(session, customer_id=customer_id)
 
 
 @router.get(

@@ -144,13 +144,3 @@ class AccessOut(BaseModel):
 class AccessPage(BaseModel):
     items: list[AccessOut]
     next_before_id: int | None
-
-
-class TimelineEntry(BaseModel):
-    at: datetime
-    kind: str = Field(description="share_created, share_revoked, delivery, upload")
-    share_id: int
-    vault_id: int
-    summary: str
-    delivery: DeliveryOut | None = None
-    file_id: str | None = None

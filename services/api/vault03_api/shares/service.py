@@ -506,21 +506,6 @@ def access_log(
     return list(session.exec(statement.order_by(col(ShareAccess.id).desc()).limit(limit)).all())
 
 
-def uploads_of(session: Session, *, share_ids: list[int]) -> list[ShareAccess]:
-    """Files recipients sent back through these shares."""
-    if not share_ids:
-        return []
-    return list(
-        session.exec(
-            select(ShareAccess).where(
-                col(ShareAccess.share_id).in_(share_ids),
-                ShareAccess.event == "upload",
-                ShareAccess.outcome == "ok",
-            )
-        ).all()
-    )
-
-
 def reissue_all(
     engine: Engine,
     *,

@@ -1,5 +1,4 @@
-"""Staff views of shares: each share with its status and deliveries, the access log as CSV,
-and a customer's timeline (shares, deliveries, documents received)."""
+"""Staff views of shares: each share with its status and deliveries, the access log as CSV,"""
 
 from __future__ import annotations
 
@@ -15,13 +14,7 @@ from vault03_api.db import read_only_session
 from vault03_api.deliveries.models import Delivery
 from vault03_api.shares import service
 from vault03_api.shares.models import Permission, Share, ShareAccess, ShareDelivery
-from vault03_api.shares.schemas import (
-    AccessOut,
-    DeliveryOut,
-    SharedFileOut,
-    ShareOut,
-    TimelineEntry,
-)
+from vault03_api.shares.schemas import AccessOut, DeliveryOut, SharedFileOut, ShareOut
 
 CSV_COLUMNS = ("id", "at", "event", "outcome", "ip", "user_agent", "file_id", "file_name")
 
@@ -111,59 +104,3 @@ def _access_batches(engine: Engine, *, share_id: int) -> Iterator[list[list[Any]
         dumped = [access_out(row).model_dump() for row in rows]
         yield [["" if values[c] is None else values[c] for c in CSV_COLUMNS] for values in dumped]
         before_id = rows[-1].id
-
-
-def timeline(session: Session, *, customer_id: int) -> list[TimelineEntry]:
-    """Everything shared with a customer, oldest first: shares made and revoked, the messages
-    that carried them, and the documents received back."""
-    shares = service.list_shares(session, customer_id=customer_id)
-    by_id = {share.id: share for share in shares if share.id is not None}
-    entries: list[TimelineEntry] = []
-    for share in shares:
-        assert share.id is not None
-        who = f"to {share.recipient_name}" + (" (third party)" if share.third_party else "")
-        entries.append(
-            TimelineEntry(
-                at=share.created_at,
-                kind="share_created",
-                share_id=share.id,
-                vault_id=share.vault_id,
-                summary=f"share {share.id} made {who}",
-            )
-        )
-        if share.revoked_at is not None:
-            entries.append(
-                TimelineEntry(
-                    at=share.revoked_at,
-                    kind="share_revoked",
-                    share_id=share.id,
-                    vault_id=share.vault_id,
-                    summary=f"share {share.id} revoked",
-                )
-            )
-    for link, delivery in service.share_deliveries(session, share_ids=list(by_id)):
-        share = by_id[link.share_id]
-        entries.append(
-            TimelineEntry(
-                at=delivery.created_at,
-                kind="delivery",
-                share_id=link.share_id,
-                vault_id=share.vault_id,
-                summary=f"{link.purpose} by {delivery.channel} to {delivery.recipient}: "
-                f"{delivery.status}",
-                delivery=delivery_out(link, delivery),
-            )
-        )
-    for row in service.uploads_of(session, share_ids=list(by_id)):
-        share = by_id[row.share_id]
-        entries.append(
-            TimelineEntry(
-                at=row.at,
-                kind="upload",
-                share_id=row.share_id,
-                vault_id=share.vault_id,
-                summary=f"{share.recipient_name} sent {row.file_name}",
-                file_id=row.file_id,
-            )
-        )
-    return sorted(entries, key=lambda entry: entry.at)
