@@ -114,6 +114,15 @@ def manage_a_colleague(fleet: Fleet, admin: Page, colleague: Page) -> None:
     admin.get_by_role("button", name="Enable the account").click()
     status_says(admin, "The account of Sam Colleague is enabled again.")
     expect(detail(admin, "State")).not_to_have_text("Disabled")
+    # The activity view tells it in words.
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Activity").click()
+    activity = admin.get_by_role("table", name="Activity")
+    expect(activity).to_contain_text(
+        "Ada Admin reset two-factor sign-in for the user “Sam Colleague”."
+    )
+    expect(activity).to_contain_text(
+        "Ada Admin forced a new password for the user “Sam Colleague”."
+    )
 
 
 def run_maintenance(fleet: Fleet, admin: Page) -> None:

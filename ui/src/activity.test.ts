@@ -38,6 +38,17 @@ describe("audit entries in words", () => {
     expect(describeEntry(revoked, names)).toBe("Marc revoked share #7.");
   });
 
+  it("says what an admin did to an account", () => {
+    const created = { ...base, entity_type: "users", action: "c", changed_by: 3, new_values: { name: "Sam" } };
+    const reset = { ...base, id: 2, entity_type: "users", action: "u", changed_by: 3, event: "two_factor_reset" };
+    const forced = { ...base, id: 3, entity_type: "users", action: "u", changed_by: 3, event: "password_reset_forced" };
+    const labels = labelsOf([created]);
+    expect(describeEntry(reset, names, labels)).toBe("Marc reset two-factor sign-in for the user “Sam”.");
+    expect(describeEntry(forced, names, labels)).toBe("Marc forced a new password for the user “Sam”.");
+    const account = { ...forced, entity_id: "3" };
+    expect(describeEntry(account, names)).toBe("Marc forced a new password for the user “Marc”.");
+  });
+
   it("says events and unknown people plainly", () => {
     const failed = { ...base, entity_type: "users", action: "u", changed_by: null, event: "login_failed", entity_id: "9" };
     expect(describeEntry(failed, names)).toBe("Nobody signed in: failed sign-in, user #9.");

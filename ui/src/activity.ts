@@ -30,6 +30,8 @@ const DEEDS: Record<string, MessageKey> = {
   code_resent: "activity.deed.code_resent",
   link_resent: "activity.deed.link_resent",
   reissued: "activity.deed.reissued",
+  two_factor_reset: "activity.deed.two_factor_reset",
+  password_reset_forced: "activity.deed.password_reset_forced",
 };
 const ACTIONS: Record<string, MessageKey> = {
   c: "activity.action.c",
@@ -75,7 +77,9 @@ export function describeEntry(
   const actor = actorOf(entry, names);
   const nounKey = NOUNS[entry.entity_type];
   const noun = nounKey ? t(nounKey) : entry.entity_type.replace(/_/g, " ");
-  const label = labelOf(entry) ?? labels.get(`${entry.entity_type}:${entry.entity_id}`) ?? null;
+  // A staff account is named like the people who act: by the names of the accounts.
+  const account = entry.entity_type === "users" && entry.entity_id ? names.get(Number(entry.entity_id)) : undefined;
+  const label = labelOf(entry) ?? labels.get(`${entry.entity_type}:${entry.entity_id}`) ?? account ?? null;
   const what = label ? t("activity.labelled", { noun, label }) : t("activity.numbered", { noun, id: entry.entity_id ?? "" }).trim();
   const deed = entry.event ? DEEDS[entry.event] : undefined;
   if (deed) return t("activity.sentence", { actor, verb: t(deed), what });

@@ -324,6 +324,8 @@ const en = {
   "activity.deed.code_resent": "sent a new code for",
   "activity.deed.link_resent": "sent the link again for",
   "activity.deed.reissued": "re-issued",
+  "activity.deed.two_factor_reset": "reset two-factor sign-in for",
+  "activity.deed.password_reset_forced": "forced a new password for",
   "activity.action.c": "created",
   "activity.action.u": "changed",
   "activity.action.d": "deleted",
