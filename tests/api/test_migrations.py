@@ -4,8 +4,10 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from vault03_api import migrations
 from vault03_api.db import create_db_engine
@@ -186,3 +188,51 @@ def test_migrations_form_one_chain_of_unique_revisions() -> None:
     parents = list(found.values())
     assert len(set(parents)) == len(parents), "two migrations follow the same revision"
     assert parents.count(None) == 1
+
+
+def test_share_deliveries_keep_their_rows_and_may_then_be_reminders(tmp_path: Path) -> None:
+    from alembic import command
+
+    from vault03_api.migrations import alembic_config
+
+    engine = create_db_engine(tmp_path / "data.db")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0015")
+        one_vault(connection)
+        connection.exec_driver_sql(
+            "INSERT INTO shares (vault_id, customer_id, third_party, recipient_name,"
+            " recipient_email, code_channel, can_download, can_upload, notify_on_access,"
+            " expires_at, download_count, token_hash, code_hash, code_failures, created_at,"
+            " updated_at, issued_at) VALUES (1, 1, 0, 'A', 'a@example.org', 'email', 1, 0, 0,"
+            " '2026-02-01', 0, 't', 'c', 0, '2026-01-01', '2026-01-01', '2026-01-01')"
+        )
+        for delivery_id, purpose in (("d1", "link"), ("d2", "code")):
+            connection.exec_driver_sql(
+                "INSERT INTO deliveries (id, channel, kind, recipient, payload, status,"
+                " created_at, updated_at) VALUES (?, 'email', 'k', 'a@example.org', '{}',"
+                " 'sent', '2026-01-01', '2026-01-01')",
+                (delivery_id,),
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO share_deliveries VALUES (?, 1, ?, '2026-01-01')",
+                (delivery_id, purpose),
+            )
+    upgrade_database(engine, database=tmp_path / "data.db", backup_dir=tmp_path / "backup")
+    insert = "INSERT INTO share_deliveries VALUES ('d3', 1, ?, '2026-01-02')"
+    with engine.begin() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT delivery_id, share_id, purpose FROM share_deliveries ORDER BY delivery_id"
+        ).all()
+        assert [tuple(row) for row in rows] == [("d1", 1, "link"), ("d2", 1, "code")]
+        connection.exec_driver_sql(
+            "INSERT INTO deliveries (id, channel, kind, recipient, payload, status, created_at,"
+            " updated_at) VALUES ('d3', 'sms', 'k', '+33', '{}', 'sent', '2026-01-02',"
+            " '2026-01-02')"
+        )
+        with pytest.raises(IntegrityError, match="CHECK"):
+            connection.exec_driver_sql(insert, ("postcard",))
+        connection.exec_driver_sql(insert, ("reminder",))
+        connection.exec_driver_sql("DELETE FROM shares")  # still cascades to its deliveries
+        assert connection.exec_driver_sql("SELECT count(*) FROM share_deliveries").scalar() == 0

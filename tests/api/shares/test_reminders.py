@@ -112,6 +112,22 @@ def test_an_unopened_share_reminds_its_recipient_at_most_the_configured_times(
     audit = office.audit(entity_type="share_reminders", event="reminder_sent")
     assert [entry["new_values"]["sent_to"] for entry in audit] == ["ada@example.org"] * 2
     assert {entry["new_values"]["share_id"] for entry in audit} == {shared.id}
+    headers = _STAFF[str(office.state.settings.database_path)]
+    customer = shared.body["customer_id"]
+    timeline = office.client.get(f"/api/customers/{customer}/timeline", headers=headers).json()
+    told = [
+        (item["delivery"]["purpose"], item["delivery"]["channel"])
+        if item["delivery"]
+        else (item["entry"]["event"], item["entry"]["actor"], item["entry"]["subject"])
+        for item in timeline["items"]
+        if (item["delivery"] or {}).get("kind") == "share_reminder"
+        or (item["entry"] or {}).get("entity_type") == "share_reminders"
+    ]
+    # Newest first, the messages of each reminder just above the entry that records it.
+    assert len(told) == 6
+    for messages, entry in ((told[0:2], told[2]), (told[3:5], told[5])):
+        assert sorted(messages) == [("reminder", "email"), ("reminder", "sms")]
+        assert entry == ("reminder_sent", None, "Tax 2026")
 
 
 def test_an_opened_share_and_an_answered_file_request_are_not_reminded(office: Harness) -> None:

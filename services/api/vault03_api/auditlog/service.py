@@ -26,7 +26,7 @@ from vault03_api.csvtext import BATCH_ROWS, csv_text
 from vault03_api.customers.models import Customer
 from vault03_api.db import read_only_session
 from vault03_api.deliveries.models import Delivery
-from vault03_api.shares.models import Share, ShareAccess, ShareDelivery
+from vault03_api.shares.models import Share, ShareAccess, ShareDelivery, ShareReminderSent
 from vault03_api.shares.views import delivery_out
 from vault03_api.vaults.models import StoredFile, Vault
 
@@ -48,6 +48,12 @@ def _about_customer(customer_id: int) -> ColumnElement[bool]:
         _among(
             "share_access",
             select(cast(ShareAccess.id, String)).where(col(ShareAccess.share_id).in_(shares)),
+        ),
+        _among(
+            "share_reminders",
+            select(cast(ShareReminderSent.id, String)).where(
+                col(ShareReminderSent.share_id).in_(shares)
+            ),
         ),
         # Portal sessions are deleted when they end: found by the share in their values.
         and_(
@@ -173,7 +179,7 @@ def entries_out(session: Session, rows: Sequence[AuditLog]) -> list[AuditEntryOu
         staff_of[row.id] = row.changed_by
         if row.entity_type == "sessions" and row.changed_by is None:
             staff_of[row.id] = _int(_value(both, "user_id"))
-        if row.entity_type in ("share_access", "portal_sessions"):
+        if row.entity_type in ("share_access", "portal_sessions", "share_reminders"):
             share_of[row.id] = _int(_value(both, "share_id"))
         elif row.entity_type == "shares":
             share_of[row.id] = _int(row.entity_id)
@@ -207,7 +213,7 @@ def entries_out(session: Session, rows: Sequence[AuditLog]) -> list[AuditEntryOu
         staff_id = staff_of[row.id]
         if staff_id is not None:
             data["actor"], data["actor_kind"] = staff.get(staff_id), "staff"
-        elif share is not None and row.entity_type != "shares":
+        elif share is not None and row.entity_type not in ("shares", "share_reminders"):
             data["actor"], data["actor_kind"] = share.recipient_name, "recipient"
         data["recipient"] = share.recipient_name if share else None
         data["subject"] = _subject(row, values[row.id], labels, staff, share)
@@ -224,7 +230,7 @@ def _subject(
 ) -> str | None:
     if row.entity_type == "share_access":
         return _text(_value(values, "file_name"))
-    if row.entity_type == "shares" and share is not None:
+    if row.entity_type in ("shares", "share_reminders") and share is not None:
         return labels["vaults"].get(share.vault_id)
     if row.entity_type == "users":
         return _text(staff.get(_int(row.entity_id)) or _value(values, "name"))
@@ -289,7 +295,10 @@ def timeline(
 
 
 def _sends(row: AuditLog, share_id: int) -> bool:
-    """Whether the entry is a change of the share that sends messages (made, resent)."""
+    """Whether the entry is a change of the share that sends messages (made, resent), or a
+    reminder recorded for it."""
+    if row.entity_type == "share_reminders" and row.new_values is not None:
+        return bool(json.loads(row.new_values).get("share_id") == share_id)
     if row.entity_type != "shares" or row.entity_id != str(share_id):
         return False
     return row.action == "c" or row.event in ("link_resent", "code_resent", "reissued")

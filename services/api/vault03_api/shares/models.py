@@ -147,7 +147,7 @@ class ShareDelivery(SQLModel, table=True):
 
     delivery_id: str = Field(foreign_key="deliveries.id", primary_key=True)
     share_id: int = Field(foreign_key="shares.id", index=True, ondelete="CASCADE")
-    purpose: str  # link | code
+    purpose: str  # link | code | reminder
     created_at: datetime = utc_field(default_now=True)
 
 

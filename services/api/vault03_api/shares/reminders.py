@@ -40,6 +40,7 @@ from vault03_api.shares.models import (
     ReminderKind,
     Share,
     ShareAccess,
+    ShareDelivery,
     ShareReminderSent,
 )
 from vault03_api.shown import console_url
@@ -201,11 +202,13 @@ def _remind_recipient(
         expires_at=settings.shown_time(share.expires_at),
         file_request=request,
     )
-    enqueue_delivery(
-        session, outgoing=message.email(to=share.recipient_email, to_name=share.recipient_name)
-    )
+    outgoing = [message.email(to=share.recipient_email, to_name=share.recipient_name)]
     if share.code_channel == CodeChannel.SMS and share.recipient_mobile:
-        enqueue_delivery(session, outgoing=message.sms(to=share.recipient_mobile))
+        outgoing.append(message.sms(to=share.recipient_mobile))
+    assert share.id is not None
+    for each in outgoing:
+        delivery = enqueue_delivery(session, outgoing=each)
+        session.add(ShareDelivery(delivery_id=delivery.id, share_id=share.id, purpose="reminder"))
     return share.recipient_email
 
 
