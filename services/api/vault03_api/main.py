@@ -14,7 +14,6 @@ from fastapi import Depends, FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
-from starlette_exporter import PrometheusMiddleware
 
 from vault03_api import __version__
 from vault03_api.audit.recorder import install_audit_hooks
@@ -45,7 +44,8 @@ from vault03_api.ops.metrics import (
     MaintenanceCollector,
     StorageCollector,
 )
-from vault03_api.ops.router import HealthFirst
+from vault03_api.ops.request_metrics import RequestMetrics
+from vault03_api.ops.router import HEALTH_PATH, HealthFirst
 from vault03_api.ops.router import router as ops_router
 from vault03_api.passwords import Passwords
 from vault03_api.portal.pages import install_portal_pages
@@ -177,16 +177,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_portal_pages(app, office=settings.office)
     install_maintenance_page(app, settings=settings)
-    # Requests and latency by route template (unmatched paths are not counted: no cardinality
-    # blow-up from scanners); pure ASGI, so streamed uploads stay streamed.
+    # Requests and latency by route template; pure ASGI, so streamed uploads stay streamed.
     app.add_middleware(
-        PrometheusMiddleware,
+        RequestMetrics,
         app_name="api",
-        prefix="vault03_http",
-        group_paths=True,
-        filter_unhandled_paths=True,
         # Probed every few seconds by Docker, nginx and monitoring: counting those is noise.
-        skip_paths=["/metrics", "/api/health"],
+        skip_paths=frozenset({"/metrics", HEALTH_PATH}),
     )
     app.include_router(ops_router)
     app.include_router(auth_router)
