@@ -167,6 +167,7 @@ class Results:
     uploads: list[tuple[str, str, int]] = field(default_factory=list)  # (file id, tag, size)
     seconds: float = 0.0
     rss_mib: list[float] = field(default_factory=list)  # after the warm-up, at the end
+    cpu_seconds: float = 0.0  # the server's CPU time while counting (user + system)
 
     @property
     def operations(self) -> int:
@@ -335,10 +336,14 @@ async def crowd(
     )
     prober.start()
 
+    cpu_from = 0.0
+
     async def sample_rss() -> None:
+        nonlocal cpu_from
         await asyncio.sleep(WARM_UP)
         if pid is not None:
             results.rss_mib.append(rss_mib(pid))
+            cpu_from = cpu_seconds(pid)
 
     await asyncio.gather(
         sample_rss(),
@@ -347,6 +352,7 @@ async def crowd(
     results.seconds = time.perf_counter() - counting_from
     if pid is not None:
         results.rss_mib.append(rss_mib(pid))
+        results.cpu_seconds = cpu_seconds(pid) - cpu_from
     results.health, errors = receiver.recv()
     results.connection_errors += errors
     prober.join()
@@ -527,6 +533,13 @@ def rss_mib(pid: int) -> float:
     raise KeyError("VmRSS")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` so far: a per-request cost that the machine's load
+    moves far less than latencies or rates."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cuts(samples: list[float]) -> str:
     if len(samples) < 2:
         return "n/a"
@@ -610,6 +623,11 @@ async def bench(args: argparse.Namespace) -> None:
     print(
         f"API RSS: {rss_before:.0f} MiB before, {warm:.0f} MiB after the warm-up, "
         f"{end:.0f} MiB at the end (target: flat after the warm-up)"
+    )
+    print(
+        f"API CPU: {on_api.cpu_seconds / max(on_api.operations, 1) * 1000:.1f} ms per operation "
+        f"({on_api.cpu_seconds:.1f} s for {on_api.operations}); load average "
+        f"{' '.join(f'{value:.1f}' for value in os.getloadavg())}"
     )
     print(f"uploads acknowledged {len(on_api.uploads)}, read back different: {wrong}")
     ratio = (on_api.operations / on_api.seconds) / (on_bare.operations / on_bare.seconds)
