@@ -78,8 +78,8 @@ def test_the_whole_flow_in_chromium(api: ApiProcess, tmp_path: Path) -> None:
         assert download.suggested_filename == "report.pdf"
         assert Path(download.path()).read_bytes() == document
 
-        page.get_by_label("Document to send").set_input_files(signed)
-        page.get_by_role("button", name="Send the document", exact=True).click()
+        page.get_by_label("Documents to send").set_input_files(signed)
+        page.get_by_role("button", name="Send the documents", exact=True).click()
         expect(page.get_by_role("status")).to_contain_text("signed report.pdf")
         expect(page.get_by_role("link", name="signed report.pdf")).to_be_visible()
 

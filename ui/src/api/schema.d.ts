@@ -1008,7 +1008,8 @@ export interface paths {
         put?: never;
         /**
          * Upload
-         * @description Send a document back (a form's `file` field, streamed into the vault, encrypted).
+         * @description Send documents back: each `file` field of the form, streamed into the vault, encrypted,
+         *     and reported one by one (a page script asks for JSON to follow each file's progress).
          */
         post: operations["upload_s__token__files_post"];
         delete?: never;
@@ -6450,7 +6451,8 @@ export interface operations {
     view_s__token__get: {
         parameters: {
             query?: {
-                uploaded?: string | null;
+                uploaded?: string[];
+                refused?: string[];
             };
             header?: never;
             path: {
@@ -6685,20 +6687,21 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    /** Format: binary */
-                    file: string;
+                    file: string[];
                 };
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description With Accept: JSON */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
-            /** @description Received: back to the page */
+            /** @description Received: back to the page, which reports each file */
             303: {
                 headers: {
                     [name: string]: unknown;

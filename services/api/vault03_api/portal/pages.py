@@ -1,7 +1,9 @@
-"""Portal pages: server-rendered (jinja2, autoescaped), no JavaScript, strict headers.
+"""Portal pages: server-rendered (jinja2, autoescaped), strict headers, working without
+JavaScript.
 
-The stylesheet is a file of our own origin (`style-src 'self'`), not inline, so the page also
-works under the stricter policy nginx adds in front (default-src 'self')."""
+The stylesheet and the one script (progress and drag-and-drop for uploads, a progressive
+enhancement) are files of our own origin (`style-src 'self'`, `script-src 'self'`), never
+inline, so the page also works under the policy nginx adds in front (default-src 'self')."""
 
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ from vault03_common.messages import Office
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = "/s/assets/portal.css"
+UPLOAD_SCRIPT = "/s/assets/upload.js"
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -57,15 +60,18 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """A page from templates/ with the security headers, naming the office that shares."""
-    body = _env.get_template(template).render(stylesheet=STYLESHEET, office=office, **context)
+    body = _env.get_template(template).render(
+        stylesheet=STYLESHEET, upload_script=UPLOAD_SCRIPT, office=office, **context
+    )
     response = HTMLResponse(body, status_code=status_code, headers=headers)
     protect(response)
     return response
 
 
-def stylesheet() -> Response:
-    css = (TEMPLATES / "portal.css").read_text(encoding="utf-8")
-    response = Response(css, media_type="text/css; charset=utf-8")
+def asset(name: str, media_type: str) -> Response:
+    """A static file of the portal (its stylesheet, its script), cacheable for an hour."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    response = Response(text, media_type=f"{media_type}; charset=utf-8")
     protect(response)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 import hmac
+from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from vault03_api import clock
 from vault03_api.audit.context import current
@@ -19,7 +20,7 @@ from vault03_api.errors import AppError
 from vault03_api.http_policy import clear_session_cookie, foreign_origin, set_session_cookie
 from vault03_api.portal import pages
 from vault03_api.portal import service as portal
-from vault03_api.portal.exceptions import PortalError
+from vault03_api.portal.exceptions import PortalError, UploadLimitReached
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.credentials import (
     code_form_cookie_name,
@@ -30,8 +31,9 @@ from vault03_api.shares.service import downloads_left
 from vault03_api.state import AppState
 from vault03_api.tokens import new_token
 from vault03_api.transactions import run_read, run_write
+from vault03_api.vaults.exceptions import BadUpload, TooLarge
 from vault03_api.vaults.models import StoredFile
-from vault03_api.vaults.multipart import MultipartFile
+from vault03_api.vaults.multipart import FormBroken, MultipartFile
 from vault03_api.vaults.service import sanitise_filename
 from vault03_api.vaults.transfer import download_response, receive_file, send_file
 
@@ -41,6 +43,7 @@ CODE_FORM_SECONDS = 24 * 3600  # a code page left open for a day still works
 FORM_TOKEN_LENGTH = len(new_token())
 _CHANNEL_TEXT = {"sms": "by text message", "postal": "by post", "email": "in another email"}
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
+MAX_FORM_FILES = 20  # documents in one upload form
 
 
 def _visitor() -> portal.Visitor:
@@ -81,7 +84,14 @@ def size_text(size: int) -> str:
 @public
 def stylesheet() -> Response:
     """The portal's stylesheet."""
-    return pages.stylesheet()
+    return pages.asset("portal.css", "text/css")
+
+
+@router.get("/assets/upload.js", include_in_schema=False)
+@public
+def upload_script() -> Response:
+    """The upload form's script: per-file progress and drag-and-drop (the form works without)."""
+    return pages.asset("upload.js", "text/javascript")
 
 
 def _form_token(request: Request, settings: ApiSettings, token: str) -> str | None:
@@ -139,7 +149,11 @@ def _locked(seconds: int) -> PortalError:
 @router.get("/{token}", response_class=Response, responses={200: _HTML, 410: _HTML})
 @public
 async def view(
-    token: str, request: Request, state: StateDep, uploaded: Annotated[str | None, Query()] = None
+    token: str,
+    request: Request,
+    state: StateDep,
+    uploaded: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI copies defaults)
+    refused: Annotated[list[str], Query()] = [],  # noqa: B006
 ) -> Response:
     """The link's page: the access code form, or with a portal session the documents."""
     settings = state.settings
@@ -192,7 +206,13 @@ async def view(
         sent=rows(page.sent),
         csrf_token=page.portal.csrf_token,
         max_size_text=size_text(settings.max_file_bytes),
-        uploaded=uploaded,
+        max_files=MAX_FORM_FILES,
+        uploaded=uploaded[:MAX_FORM_FILES],
+        refused=[
+            {"name": name, "reason": REFUSAL_TEXT[reason]}
+            for reason, _, name in (item.partition(":") for item in refused[:MAX_FORM_FILES])
+            if reason in REFUSAL_TEXT
+        ],
     )
 
 
@@ -328,11 +348,50 @@ async def download(token: str, file_id: str, request: Request, state: StateDep) 
     return pages.protect(download_response(outgoing))
 
 
+@dataclass(frozen=True)
+class Received:
+    """What became of one file of an upload form: stored under `name`, or refused."""
+
+    name: str
+    error: AppError | None = None
+
+    @property
+    def reason(self) -> str:
+        return _reason(self.error) if self.error else ""
+
+
+# Why a file was not received, as the page says it (the key travels in the redirect).
+REFUSAL_TEXT = {
+    "too_large": "it is larger than this share accepts",
+    "limit": "this share has received as many documents as it accepts",
+    "too_many": f"one form sends at most {MAX_FORM_FILES} documents: send it again",
+    "unreadable": "it could not be read: send it again",
+}
+
+
+def _reason(error: AppError) -> str:
+    if isinstance(error, TooLarge):
+        return "too_large"
+    if isinstance(error, UploadLimitReached):
+        return "limit"
+    if isinstance(error, TooManyFiles):
+        return "too_many"
+    return "unreadable"
+
+
+class TooManyFiles(AppError):
+    status_code = 413
+
+    def __init__(self) -> None:
+        super().__init__(f"One form sends at most {MAX_FORM_FILES} documents.")
+
+
 @router.post(
     "/{token}/files",
     response_class=Response,
     responses={
-        303: {"description": "Received: back to the page"},
+        200: {"content": {"application/json": {}}, "description": "With Accept: JSON"},
+        303: {"description": "Received: back to the page, which reports each file"},
         400: _HTML,
         401: _HTML,
         403: _HTML,
@@ -345,7 +404,13 @@ async def download(token: str, file_id: str, request: Request, state: StateDep) 
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "properties": {
+                            "file": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                                "maxItems": MAX_FORM_FILES,
+                            }
+                        },
                         "required": ["file"],
                     }
                 }
@@ -361,7 +426,8 @@ async def upload(
     state: StateDep,
     csrf: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """Send a document back (a form's `file` field, streamed into the vault, encrypted)."""
+    """Send documents back: each `file` field of the form, streamed into the vault, encrypted,
+    and reported one by one (a page script asks for JSON to follow each file's progress)."""
     settings = state.settings
     _same_origin(request, settings)
     admitted = await run_write(
@@ -377,20 +443,93 @@ async def upload(
     if isinstance(admitted, portal.Refusal):
         raise admitted.error()
     assert admitted.id is not None
-    name = await _receive(state, share_id=admitted.id, vault_id=admitted.vault_id, request=request)
-    response = RedirectResponse(f"/s/{token}?uploaded={quote(name)}", status_code=303)
+    results = await _receive_all(
+        state, share_id=admitted.id, vault_id=admitted.vault_id, request=request
+    )
+    received = [result for result in results if result.error is None]
+    if "application/json" in request.headers.get("accept", ""):
+        body = {
+            "files": [
+                {
+                    "name": result.name,
+                    "received": result.error is None,
+                    "reason": result.reason or None,
+                    "message": REFUSAL_TEXT.get(result.reason) if result.error else None,
+                }
+                for result in results
+            ]
+        }
+        status_code = 200 if received else (results[0].error or BadUpload("")).status_code
+        return pages.protect(JSONResponse(body, status_code=status_code))
+    if not received:
+        first = results[0].error
+        assert first is not None
+        raise _portal_error(first)
+    query = [("uploaded", result.name) for result in received] + [
+        ("refused", f"{result.reason}:{result.name}") for result in results if result.error
+    ]
+    response = RedirectResponse(f"/s/{token}?{urlencode(query, quote_via=quote)}", status_code=303)
     return pages.protect(response)
 
 
-async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Request) -> str:
+async def _receive_all(
+    state: AppState, *, share_id: int, vault_id: int, request: Request
+) -> list[Received]:
+    """Every file of the form, one after the other; a file refused does not stop the next,
+    a form that cannot be read further does."""
+    form = MultipartFile(
+        request.stream(),
+        content_type=request.headers.get("content-type", ""),
+        limit=state.settings.max_file_bytes,
+        files=MAX_FORM_FILES,
+    )
+    results: list[Received] = []
+    while True:
+        try:
+            if not await form.next_file():
+                break
+        except FormBroken as error:
+            if not results:
+                await _log_refused(state, share_id=share_id, name=None, error=error)
+                raise _portal_error(error) from None
+            break
+        if len(results) >= MAX_FORM_FILES:
+            refused = Received(form.filename[:200], TooManyFiles())
+            await _log_refused(state, share_id=share_id, name=refused.name, error=TooManyFiles())
+            results.append(refused)
+            continue
+        result = await _receive(state, form, share_id=share_id, vault_id=vault_id)
+        results.append(result)
+        if isinstance(result.error, FormBroken):
+            break
+    if not results:
+        empty = BadUpload("the form has no `file` field")
+        await _log_refused(state, share_id=share_id, name=None, error=empty)
+        raise _portal_error(empty)
+    return results
+
+
+async def _log_refused(
+    state: AppState, *, share_id: int, name: str | None, error: AppError
+) -> None:
+    await run_write(
+        state.engine,
+        portal.finish_upload,
+        share_id=share_id,
+        stored=None,
+        outcome=type(error).__name__,
+        file_name=name,
+        visitor=_visitor(),
+        settings=state.settings,
+        now=clock.utcnow(),
+    )
+
+
+async def _receive(
+    state: AppState, form: MultipartFile, *, share_id: int, vault_id: int
+) -> Received:
     name: str | None = None
     try:
-        form = MultipartFile(
-            request.stream(),
-            content_type=request.headers.get("content-type", ""),
-            limit=state.settings.max_file_bytes,
-        )
-        await form.start()
         name = sanitise_filename(form.filename)
         stored = await receive_file(
             engine=state.engine,
@@ -414,19 +553,9 @@ async def _receive(state: AppState, *, share_id: int, vault_id: int, request: Re
             ),
         )
     except AppError as error:
-        await run_write(
-            state.engine,
-            portal.finish_upload,
-            share_id=share_id,
-            stored=None,
-            outcome=type(error).__name__,
-            file_name=name,
-            visitor=_visitor(),
-            settings=state.settings,
-            now=clock.utcnow(),
-        )
-        raise _portal_error(error) from None
-    return stored.name
+        await _log_refused(state, share_id=share_id, name=name, error=error)
+        return Received(name or form.filename[:200], error)
+    return Received(stored.name)
 
 
 @router.post(

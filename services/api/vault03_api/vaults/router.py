@@ -224,7 +224,7 @@ async def upload_form(
         name=service.sanitise_filename(form.filename),
         supersedes=service.staff_file,
         content_type=form.content_type,
-        body=form.body(),
+        body=form.body(drain=True),
         declared_size=None,
         uploaded_by=principal.user_id,
     )
