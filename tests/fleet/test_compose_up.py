@@ -3,8 +3,11 @@
 No image registry is reachable here, so the upstream base images are local stand-ins built
 from Debian's packages (infra/scripts/build-base-images) and passed in through compose.yaml's
 VAULT03_*_IMAGE variables; production pulls the official images. certbot's certificate is a
-self-signed one in a directory of the test. Grafana has no Debian package and is not started:
-its provisioning and dashboards are checked here without it.
+self-signed one in a directory of the test. Grafana has no Debian package and is not started
+(an override file of the test puts it in a profile): its provisioning and dashboards are checked
+here without it. The systemd unit's `docker compose` lines are run as written, but through
+Debian's `docker-compose` 1.29 when the `docker compose` plugin is not installed (it is not on
+the test machines). docs/operations.md says how to check these in production.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import tarfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +33,13 @@ import pytest
 import yaml
 
 from tests.support import IN_CI, free_port, wait_for
-from tests.support.compose import ROOT, deployment_copy, prepare_api_state
+from tests.support.compose import ROOT, deployment_copy
 from tests.support.installation import file_hashes
 from tests.support.live_shares import enter_code_over_http, share_over_http
+from tests.support.tools import require_tool
 
-pytestmark = [pytest.mark.fleet, pytest.mark.timeout(900)]
+# The whole module, base images to the stack taken down, in 15 minutes.
+pytestmark = [pytest.mark.fleet, pytest.mark.module_timeout(900)]
 
 # Everything compose.yaml runs but Grafana (no Debian package: see the module docstring).
 STACK = ["nats", "api", "email", "sms", "postal", "notifier", "nginx", "prometheus", "alertmanager"]
@@ -41,6 +48,20 @@ SITE = "vault03.yourdomain.com"  # the server name of infra/nginx/sites-availabl
 # A fixed project name: a stack left by an interrupted run is taken down before the next one
 # (compose.yaml's fixed subnet allows one at a time).
 PROJECT = "vault03-compose-test"
+UNIT = ROOT / "infra" / "systemd" / "vault03.service"
+UNIT_PROJECT_DIR = "/opt/vault03"
+# Grafana has no stand-in image: in a profile, `up` (the unit's too) leaves it out.
+README = (ROOT / "README.md").read_text()
+WITHOUT_GRAFANA = "services:\n  grafana:\n    profiles: [grafana]\n"
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    """A line in the test's output even when pytest captures it (sizes, the duration)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
 
 
 def _compose_command() -> list[str] | None:
@@ -72,9 +93,9 @@ class Stack:
     cert: Path
     secrets: dict[str, str]
 
-    def run(self, *args: str, timeout: float = 600, check: bool = True) -> str:
-        """One compose command in the project; its standard output."""
-        done = subprocess.run(
+    def attempt(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """One compose command in the project, however it ends."""
+        return subprocess.run(
             [*self.command, *args],
             cwd=self.project,
             capture_output=True,
@@ -82,6 +103,10 @@ class Stack:
             timeout=timeout,
             env={**os.environ, "DOCKER_BUILDKIT": "0", "COMPOSE_DOCKER_CLI_BUILD": "0"},
         )
+
+    def run(self, *args: str, timeout: float = 600, check: bool = True) -> str:
+        """One compose command in the project; its standard output."""
+        done = self.attempt(*args, timeout=timeout)
         if check and done.returncode != 0:
             raise AssertionError(f"{args} failed ({done.returncode}):\n{done.stderr[-4000:]}")
         return done.stdout
@@ -92,6 +117,18 @@ class Stack:
 
     def container(self, service: str) -> str:
         return self.run("ps", "-q", service).strip()
+
+    def services(self) -> set[str]:
+        """The services with a running container in the project."""
+        label = "com.docker.compose.project=" + PROJECT
+        names = _docker(
+            "ps",
+            "--filter",
+            f"label={label}",
+            "--format",
+            '{{.Label "com.docker.compose.service"}}',
+        )
+        return set(names.split())
 
     def healthy(self, services: list[str]) -> bool:
         for service in services:
@@ -144,22 +181,49 @@ def _self_signed_certificate(letsencrypt: Path) -> Path:
     return live / "fullchain.pem"
 
 
-def _readme_secrets(project: Path) -> dict[str, str]:
-    """The README's step 3: one file per secret, readable by the service's user only."""
+def _readme_one_time_steps() -> str:
+    found = re.search(r"One-time steps, in `/opt/vault03`:\n\n```sh\n(.*?)```", README, re.S)
+    assert found, "the README's one-time steps are not where the test looks"
+    return found.group(1)
+
+
+def _run_readme_steps(steps: str, project: Path, command: list[str]) -> None:
+    """README lines run as written from the project directory: as root (so `sudo` is the
+    command itself), the project in place of /opt/vault03, and `docker compose` through the
+    compose command the test found."""
+    steps = steps.replace("/opt/vault03", str(project))
+    preamble = 'sudo() { "$@"; }\n'
+    if command[1:] != ["compose"]:
+        legacy = shlex.quote(command[0])
+        preamble += (
+            f'docker() {{ if [ "$1" = compose ]; then shift; {legacy} "$@"; '
+            'else command docker "$@"; fi; }\n'
+        )
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", preamble + steps],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "DOCKER_BUILDKIT": "0", "COMPOSE_DOCKER_CLI_BUILD": "0"},
+    )
+    assert done.returncode == 0, f"the README's steps failed:\n{steps}\n{done.stderr[-4000:]}"
+
+
+def _operator_edits(project: Path) -> dict[str, str]:
+    """What the README leaves to the operator: a real SMTP password in place of its placeholder,
+    the webhook secret as the notifier's token. The secrets' values, to look for in images."""
     directory = project / "secrets"
-    directory.mkdir(mode=0o700)
-    values = {
-        "alertmanager_webhook_secret": secrets.token_hex(32),
-        "alertmanager_smtp_password": secrets.token_urlsafe(24),
-        "grafana_admin_password": secrets.token_urlsafe(24),
+    smtp = directory / "alertmanager_smtp_password"
+    smtp.chmod(0o600)
+    smtp.write_text(secrets.token_urlsafe(24) + "\n")
+    smtp.chmod(0o400)
+    values = {path.name: path.read_text().strip() for path in directory.iterdir()}
+    assert set(values) == {
+        "alertmanager_webhook_secret",
+        "alertmanager_smtp_password",
+        "grafana_admin_password",
     }
-    owners = {"alertmanager_webhook_secret": 65534, "alertmanager_smtp_password": 65534}
-    for name, value in values.items():
-        path = directory / name
-        path.write_text(f"{value}\n")
-        if os.geteuid() == 0:
-            os.chown(path, owners.get(name, 472), -1)
-        path.chmod(0o400)
     with (project / "env" / "notifier.env").open("a") as env:
         token = values["alertmanager_webhook_secret"]
         env.write(f"\nVAULT03_NOTIFIER_ALERTMANAGER_TOKEN={token}\n")
@@ -167,7 +231,8 @@ def _readme_secrets(project: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[Stack]:
+    started = time.monotonic()
     if not _docker_engine_reachable():
         if IN_CI:
             pytest.fail("no Docker engine reachable: .ci/run starts dockerd")
@@ -177,6 +242,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         if IN_CI:
             pytest.fail("neither `docker compose` nor `docker-compose` is installed")
         pytest.skip("neither `docker compose` nor `docker-compose` is installed")
+    require_tool("pnpm")  # the README's step 5 builds the console with it
+    if os.geteuid() != 0:
+        # The README's steps use sudo, and the named volumes are read on the host.
+        if IN_CI:
+            pytest.fail("the compose test runs as root")
+        pytest.skip("the compose test runs as root")
     images = subprocess.run(
         [str(ROOT / "infra/scripts/build-base-images")],
         capture_output=True,
@@ -186,21 +257,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     assert images.returncode == 0, images.stdout + images.stderr
     base_images = [line for line in images.stdout.splitlines() if line.startswith("VAULT03_")]
 
-    project = deployment_copy(tmp_path_factory.mktemp("compose") / "vault03")
-    prepare_api_state(project)
-    if (ROOT / "ui" / "dist").is_dir():
-        shutil.copytree(ROOT / "ui" / "dist", project / "ui" / "dist")
-    else:
-        (project / "ui" / "dist").mkdir(parents=True)
-    stack_secrets = _readme_secrets(project)
+    project = deployment_copy(tmp_path_factory.mktemp("compose") / "vault03", env_files=False)
     cert = _self_signed_certificate(project / "letsencrypt")
     for name in ("certbot", "nginx-log"):
         (project / name).mkdir()
+    (project / "compose.without-grafana.yaml").write_text(WITHOUT_GRAFANA)
     https_port, http_port = free_port(), free_port()
     (project / ".env").write_text(
         "\n".join(
             [
                 f"COMPOSE_PROJECT_NAME={PROJECT}",
+                "COMPOSE_FILE=compose.yaml:compose.without-grafana.yaml",
                 *base_images,
                 f"API_PUBLISHED_PORT={free_port()}",
                 f"NOTIFIER_PUBLISHED_PORT={free_port()}",
@@ -213,20 +280,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         )
         + "\n"
     )
-    running = Stack(
-        project, command, f"https://127.0.0.1:{https_port}", http_port, cert, stack_secrets
-    )
+    running = Stack(project, command, f"https://127.0.0.1:{https_port}", http_port, cert, {})
     running.run("down", "--volumes", "--remove-orphans", check=False)
     try:
-        running.run("build", "--parallel", timeout=1500)
-        # The README's step 6: the api mounts the key directory read-only.
-        running.run("run", "--rm", "keys-init")
-        running.run("up", "-d", *STACK)
+        _run_readme_steps(_readme_one_time_steps(), project, command)
+        running.secrets.update(_operator_edits(project))
+        running.run("up", "-d")
+        assert running.services() == set(STACK)
         running.wait_healthy(STACK, "every service of the stack to be healthy")
         yield running
     finally:
         print(running.run("logs", "--no-color", "--tail", "30", check=False)[-20000:])
         running.run("down", "--volumes", "--remove-orphans", check=False)
+        minutes = (time.monotonic() - started) / 60
+        _say(pytestconfig, f"compose test: {minutes:.1f} min, base images to the stack taken down")
 
 
 def test_health_and_console_through_nginx(stack: Stack) -> None:
@@ -235,11 +302,8 @@ def test_health_and_console_through_nginx(stack: Stack) -> None:
         assert health.status_code == 200, health.text
         assert health.json()["status"] == "ok", health.json()
         console = http.get("/")
-        if (ROOT / "ui" / "dist" / "index.html").is_file():
-            assert console.status_code == 200
-            assert console.text == (ROOT / "ui" / "dist" / "index.html").read_text()
-        else:
-            print("ui/dist is not built: the console is not checked")
+        assert console.status_code == 200
+        assert console.text == (stack.project / "ui" / "dist" / "index.html").read_text()
     plain = httpx.get(f"http://127.0.0.1:{stack.http_port}/api/health")
     assert plain.status_code == 301
     assert plain.headers["location"].startswith("https://")
@@ -323,13 +387,37 @@ def test_large_file_share_backup_and_restart(stack: Stack) -> None:
     integrity = stack.exec("api", "sqlite3", "/opt/vault03/data/data.db", "PRAGMA integrity_check;")
     assert integrity.strip() == "ok"
     backup = stack.exec("api", "vault03", "backup")
-    # `vault03 restore` is not run here: the stand-in's Python is Debian's 3.11.2, whose
-    # tarfile has no extraction filters (3.11.4), which the restore requires.
-    assert re.search(r"^archive:\s+/opt/vault03/backup/\S+\.tar\.gz$", backup, re.MULTILINE), backup
-
+    archive = re.search(r"^archive:\s+/opt/vault03/backup/(\S+)_vault03\.tar\.gz$", backup, re.M)
+    assert archive, backup
     files = stack.project / "data" / "files"
     before = file_hashes(files)
     assert before
+
+    # docs/operations.md's restore: what changed after the backup is undone, files and rows.
+    with stack.client() as http:
+        later = http.put(
+            f"/api/vaults/{live.vault_id}/files/later.txt",
+            content=b"after the backup",
+            headers=headers,
+        )
+        assert later.status_code == 201, later.text
+    assert file_hashes(files) != before
+    stamp = archive.group(1)
+    # Beside the running api it refuses (the api holds the data directory) and changes nothing.
+    refused = stack.attempt("exec", "-T", "api", "vault03", "restore", stamp)
+    assert refused.returncode != 0, refused.stdout
+    assert "stop the API first" in refused.stderr, refused.stderr
+    assert file_hashes(files) != before
+    stack.run("stop", "api")
+    restored = stack.run("run", "--rm", "api", "vault03", "restore", stamp)
+    assert "/opt/vault03/data/files" in restored, restored
+    stack.run("start", "api")
+    stack.wait_healthy(["api"], "the api to be healthy after the restore")
+    assert file_hashes(files) == before
+    with stack.client() as http:
+        gone = http.get(f"/api/files/{later.json()['id']}/content", headers=headers)
+        assert gone.status_code == 404, gone.text
+    assert download_digest() == digest
     stack.run("restart", "api")
     stack.wait_healthy(["api"], "the api to be healthy after a restart")
     assert file_hashes(files) == before
@@ -383,7 +471,9 @@ def _layer_texts(image: str) -> Iterator[tuple[str, bytes]]:
     assert save.wait() == 0
 
 
-def test_images_users_read_only_roots_and_no_secret_in_any_layer(stack: Stack) -> None:
+def test_images_users_read_only_roots_and_no_secret_in_any_layer(
+    stack: Stack, pytestconfig: pytest.Config
+) -> None:
     master_key = (stack.project / "keys" / "kek-0001.key").read_bytes()
     needles = [value.encode() for value in stack.secrets.values()] + [master_key]
     for service in STACK:
@@ -391,7 +481,7 @@ def test_images_users_read_only_roots_and_no_secret_in_any_layer(stack: Stack) -
         info: dict[str, Any] = json.loads(_docker("inspect", container))[0]
         image = info["Config"]["Image"]
         size = json.loads(_docker("image", "inspect", image))[0]["Size"]
-        print(f"{service}: {image} {size / 1e6:.0f} MB")
+        _say(pytestconfig, f"image of {service}: {image} {size / 1e6:.0f} MB")
         history = _docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", image)
         assert not any(needle.decode(errors="replace") in history for needle in needles)
         if service in FLEET:
@@ -427,3 +517,101 @@ def test_grafana_provisioning_without_grafana() -> None:
         json.loads(text)
         used = set(re.findall(r'"datasource":\s*\{[^}]*"uid":\s*"([^"]+)"', text))
         assert used and used <= uids, (dashboard, used)
+
+
+def _unit_commands(project: Path) -> dict[str, list[list[str]]]:
+    """The unit's Exec* lines for the test's project directory, each as the machine can run it:
+    as written where the `docker compose` plugin exists, else through Debian's `docker-compose`
+    1.29 with the same arguments (the plugin is not installable on the test machines)."""
+    commands: dict[str, list[list[str]]] = {}
+    for line in UNIT.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key not in ("ExecStart", "ExecStop", "ExecReload"):
+            continue
+        docker, compose, *args = shlex.split(value)
+        assert (docker, compose) == ("/usr/bin/docker", "compose"), line
+        args = [str(project) if arg == UNIT_PROJECT_DIR else arg for arg in args]
+        assert str(project) in args, line
+        plugin = (
+            Path(docker).is_file()
+            and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+        )
+        legacy = shutil.which("docker-compose")
+        assert plugin or legacy, "neither `docker compose` nor `docker-compose` is installed"
+        commands.setdefault(key, []).append(
+            [docker, compose, *args] if plugin else [str(legacy), *args]
+        )
+    return commands
+
+
+def _unit_step(stack: Stack, command: list[str]) -> None:
+    """One ExecStop/ExecReload line, from the unit's WorkingDirectory."""
+    done = subprocess.run(command, cwd=stack.project, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{shlex.join(command)}:\n{done.stderr[-4000:]}"
+
+
+def _container_starts(stack: Stack) -> dict[str, str]:
+    """Each service's container and when it (re)started: a signal that kills one changes it."""
+    starts = {}
+    for service in STACK:
+        container = stack.container(service)
+        starts[service] = _docker("inspect", "--format", "{{.State.StartedAt}}", container).strip()
+    return starts
+
+
+def test_systemd_unit_lines_stop_start_and_reload_the_stack(stack: Stack) -> None:
+    """`systemctl stop|start|reload vault03` as the unit runs them (no systemd here): ExecStop
+    takes the stack down, ExecStart brings it up in the foreground (data kept), each ExecReload
+    line makes the services reopen their logs without restarting any, and ExecStop ends it."""
+    commands = _unit_commands(stack.project)
+    [stop] = commands["ExecStop"]
+    [start] = commands["ExecStart"]
+    assert len(commands["ExecReload"]) == 2
+    files = stack.project / "data" / "files"
+    before = file_hashes(files)
+
+    _unit_step(stack, stop)
+    assert stack.services() == set()
+    journal = (stack.project / "journal.log").open("w")
+    foreground = subprocess.Popen(
+        start, cwd=stack.project, stdout=journal, stderr=subprocess.STDOUT
+    )
+    try:
+        stack.wait_healthy(STACK, "the stack started by the unit's ExecStart to be healthy")
+        assert foreground.poll() is None, "ExecStart must stay in the foreground"
+        assert stack.services() == set(STACK)
+        assert file_hashes(files) == before
+        with stack.client() as http:
+            assert http.get("/api/health").status_code == 200
+
+        # logrotate's part (infra/logrotate/vault03), then `systemctl reload vault03`.
+        nginx_log = stack.project / "nginx-log" / "vault03-access.log"
+        api_log = stack.project / "logs" / "vault03.log"
+        for log in (nginx_log, api_log):
+            assert log.is_file(), log
+            log.rename(log.with_name(log.name + ".1"))
+        starts = _container_starts(stack)
+        for reload in commands["ExecReload"]:
+            _unit_step(stack, reload)
+        with stack.client() as http:
+            assert http.get("/api/health").status_code == 200
+        wait_for(
+            lambda: nginx_log.is_file() and "/api/health" in nginx_log.read_text(),
+            timeout=30,
+            what="nginx to write its access log anew after USR1",
+        )
+        wait_for(api_log.is_file, timeout=30, what="the api to write its log anew after HUP")
+        time.sleep(5)  # a service that a signal killed would have been restarted by now
+        assert _container_starts(stack) == starts
+        assert stack.services() == set(STACK)
+
+        _unit_step(stack, stop)
+        assert foreground.wait(timeout=120) == 0, (stack.project / "journal.log").read_text()[
+            -4000:
+        ]
+        assert stack.services() == set()
+    finally:
+        if foreground.poll() is None:
+            foreground.terminate()
+            foreground.wait(timeout=60)
+        journal.close()
