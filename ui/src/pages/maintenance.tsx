@@ -107,8 +107,8 @@ function Scheduled({ windows, onDone }: { windows: Window[]; onDone: (message: s
               </td>
               <td>{window.notices_sent}</td>
               <td>
-                <button type="button" disabled={busy} onClick={cancel(window)}>
-                  {t("maintenance.cancel", { when: formatTime(window.starts_at) })}
+                <button type="button" disabled={busy} onClick={cancel(window)} aria-label={t("maintenance.cancel", { when: formatTime(window.starts_at) })}>
+                  {t("maintenance.cancel_short")}
                 </button>
               </td>
             </tr>

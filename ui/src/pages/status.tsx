@@ -65,15 +65,18 @@ function Deliveries({ status }: { status: Status }): JSX.Element {
       {queue.dead_letters.length === 0 ? (
         <p>{t("status.no_dead")}</p>
       ) : (
-        <Table caption={t("status.dead_title")} headers={[t("status.dead_when"), t("share.message"), t("share.sent_by"), t("share.to"), t("status.attempts"), t("status.error")]}>
+        <Table caption={t("status.dead_title")} headers={[t("status.dead_when"), t("share.message"), t("status.error")]}>
           {queue.dead_letters.map((dead) => (
             <tr key={dead.id}>
               <td>{formatTime(dead.updated_at)}</td>
-              <td>{dead.kind.replace(/_/g, " ")}</td>
-              <td>{word(["email", "sms", "postal"] as const, dead.channel, (c) => `sent_by.${c}`)}</td>
-              <td>{dead.recipient}</td>
-              <td>{dead.attempts}</td>
-              <td>{dead.last_error ?? ""}</td>
+              <td>
+                {t("status.dead_message", {
+                  kind: dead.kind.replace(/_/g, " "),
+                  channel: word(["email", "sms", "postal"] as const, dead.channel, (c) => `sent_by.${c}`),
+                  to: dead.recipient,
+                })}
+              </td>
+              <td>{t("status.dead_error", { attempts: dead.attempts, error: dead.last_error ?? t("status.no_error") })}</td>
             </tr>
           ))}
         </Table>
