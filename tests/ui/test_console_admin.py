@@ -70,6 +70,7 @@ def manage_a_colleague(fleet: Fleet, admin: Page, colleague: Page) -> None:
         expect(nav.get_by_role("link", name=link)).to_have_count(0)
     for route in ("/users", "/users/1", "/maintenance", "/status"):
         colleague.goto(f"{fleet.api_url}/#{route}")
+        colleague.reload()  # drawn afresh: not the previous route's "Page not found"
         expect(colleague.get_by_role("heading", name="Page not found")).to_be_visible()
 
     # The server keeps one admin, and says so in words.
