@@ -29,6 +29,7 @@ from vault03_api.shares.credentials import (
     portal_cookie_name,
 )
 from vault03_api.shares.service import downloads_left
+from vault03_api.shown import shown_size
 from vault03_api.state import AppState
 from vault03_api.tokens import new_token
 from vault03_api.transactions import run_read, run_write
@@ -68,16 +69,6 @@ def _same_origin(request: Request, settings: ApiSettings) -> None:
         return
     if foreign_origin(origin, settings):
         raise PortalError(403, "This form must be sent from the page itself.")
-
-
-def size_text(size: int) -> str:
-    """A size for people, in the binary units of the upload limit's settings (5 GiB)."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            break
-        value /= 1024
-    return f"{size} bytes" if unit == "bytes" else f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 @router.get("/assets/portal.css", include_in_schema=False)
@@ -185,7 +176,7 @@ async def view(
             {
                 "id": stored.id,
                 "name": stored.name,
-                "size_text": size_text(stored.size),
+                "size_text": shown_size(stored.size),
                 "added": settings.shown_time(stored.created_at),
                 "added_iso": stored.created_at.isoformat(),
                 "preview": preview_type(stored) is not None,
@@ -207,7 +198,7 @@ async def view(
         files=rows(page.for_you),
         sent=rows(page.sent),
         csrf_token=page.portal.csrf_token,
-        max_size_text=size_text(settings.max_file_bytes),
+        max_size_text=shown_size(settings.max_file_bytes),
         max_files=MAX_FORM_FILES,
         uploaded=uploaded[:MAX_FORM_FILES],
         refused=[
