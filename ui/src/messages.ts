@@ -110,7 +110,7 @@ const en = {
   "nav.maintenance": "Maintenance",
   "maintenance.title": "Maintenance",
   "maintenance.now_title": "Now",
-  "maintenance.running": "The service is running: everyone can work.",
+  "maintenance.running": "The service is running: everyone can work. Switching maintenance on starts the scheduled window that is due (from an hour before its start); with none due, it starts an unannounced one for the duration below.",
   "maintenance.on_since": "Maintenance is on since {since}, announced to end {until}. Only administrators can use VAULT03 until it is off.",
   "maintenance.off_details": "Note for the “service restored” email",
   "maintenance.off_details_hint": "Optional: what was done, or what changed for people.",
