@@ -12,7 +12,7 @@ PNPM := $(shell command -v pnpm 2>/dev/null || echo npx --yes pnpm@$(PNPM_VERSIO
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
 	ui/pnpm-lock.yaml ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: run test lint typecheck install clean bench docs ui ui-client
+.PHONY: run test lint typecheck install clean bench docs ui ui-client console-screenshots
 
 
 $(BIN)/python:
@@ -67,6 +67,10 @@ lint: $(STAMP)
 # The README's settings reference and env/*.env.example, from the settings classes.
 docs: $(STAMP)
 	$(BIN)/python infra/scripts/settings_doc.py
+
+# docs/console/*.png, taken again by the console's browser tests (see docs/console.md).
+console-screenshots: $(STAMP)
+	VAULT03_SCREENSHOTS=1 $(BIN)/pytest tests/ui -q
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +17,7 @@ from typing import Any
 
 import httpx
 import pyotp
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support import wait_for
@@ -22,7 +25,9 @@ from tests.support.fleet import Fleet
 from tests.support.live_shares import staff_api_token
 from tests.support.tools import require_tool
 
-UI = Path(__file__).resolve().parents[2] / "ui"
+ROOT = Path(__file__).resolve().parents[2]
+UI = ROOT / "ui"
+SCREENSHOTS = ROOT / "docs" / "console"
 
 
 def pnpm() -> list[str]:
@@ -117,6 +122,69 @@ def signed_in_admin(fleet: Fleet, browser: Browser) -> Page:
     """A page where the first admin has signed in and enrolled, on the home screen."""
     create_admin(fleet)
     return signed_in(fleet, browser, ADMIN)
+
+
+MOBILE = "+41791234567"
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]+)")
+CODE = re.compile(r"(\d{4} \d{4})")
+
+
+def emails(fleet: Fleet) -> list[email.message.EmailMessage]:
+    """What the email worker wrote into its sink, oldest first."""
+    paths = sorted((fleet.outbox / "email").glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for p in paths
+    ]
+
+
+def text_of(message: email.message.EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    return str(body.get_content()) if body else ""
+
+
+def share_link(fleet: Fleet) -> str | None:
+    """The first share link in the email sink."""
+    for message in emails(fleet):
+        found = LINK.search(text_of(message))
+        if found:
+            return found.group(1)
+    return None
+
+
+def sms_codes(fleet: Fleet, to: str = MOBILE) -> list[str]:
+    """The access codes the SMS worker wrote into its sink for `to`, oldest first."""
+    path = fleet.outbox / "sms.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    found = [CODE.search(line["text"]) for line in lines if line["to"] == to]
+    return [m.group(1) for m in found if m]
+
+
+def screenshot(page: Page, name: str) -> None:
+    """The page as it looks now, for docs/console.md. Each run takes it (the journeys fail if
+    it cannot be taken); it replaces docs/console/<name>.png only with VAULT03_SCREENSHOTS=1
+    (`make console-screenshots`), so an ordinary test run leaves the checkout as it was."""
+    page.wait_for_load_state("networkidle")
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1000, "height": 700})  # the console's width, no margins
+    # A sign-in secret is never published, not even a test account's: QR codes, keys, codes.
+    secrets = page.locator(".qr, code.secret, ul.codes")
+    height = min(int(page.evaluate("document.documentElement.scrollHeight")), 2000)
+    png = page.screenshot(
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1000, "height": height},  # a long list: its top
+        animations="disabled",
+        caret="hide",
+        mask=[secrets],
+        mask_color="#c9d0d9",
+    )
+    if size:
+        page.set_viewport_size(size)
+    if os.environ.get("VAULT03_SCREENSHOTS") == "1":
+        # 128 colours: the console's few flat ones and their text stay sharp, at a third the size.
+        small = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=128)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        small.save(SCREENSHOTS / f"{name}.png", optimize=True)
 
 
 def staff_client(fleet: Fleet) -> httpx.Client:

@@ -15,6 +15,7 @@ from tests.support.console import (
     UI,
     create_admin,
     enrol,
+    screenshot,
     shared_vault,
     sign_in,
     staff_client,
@@ -63,6 +64,8 @@ def test_no_serious_accessibility_violation_on_any_page(
     found["sign-in"] = violations(page)
     page.goto(f"{fleet.api_url}/#/forgot")
     expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
+    if width == 1280:
+        screenshot(page, "forgot")
     found["forgot"] = violations(page)
     page.goto(f"{fleet.api_url}/set-password#token=x")
     expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()

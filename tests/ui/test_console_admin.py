@@ -17,6 +17,7 @@ from tests.support.console import (
     ADMIN,
     create_admin,
     enrol,
+    screenshot,
     set_password_link,
     sign_in,
     signed_in,
@@ -28,8 +29,9 @@ COLLEAGUE = ("sam@example.org", "Sam Colleague", "a long and quiet river of tea"
 ADMIN_LINKS = ("Users", "Maintenance", "System status")
 
 
-def accept_next_dialog(page: Page) -> None:
-    page.once("dialog", lambda dialog: dialog.accept())
+def confirm(page: Page, yes: str) -> None:
+    """Answer the console's question before an action with its button of the same name."""
+    page.get_by_role("dialog").get_by_role("button", name=yes).click()
 
 
 def status_says(page: Page, text: str) -> None:
@@ -83,11 +85,11 @@ def manage_a_colleague(fleet: Fleet, admin: Page, colleague: Page) -> None:
 
     open_user(admin, COLLEAGUE[1])
     reset = admin.get_by_role("button", name="Reset two-factor sign-in")
-    admin.once("dialog", lambda dialog: dialog.dismiss())
     reset.click()
+    admin.get_by_role("dialog").get_by_role("button", name="Go back").click()
     expect(detail(admin, "Two-factor sign-in")).to_have_text("On")  # dismissed: nothing changed
-    accept_next_dialog(admin)
     reset.click()
+    confirm(admin, "Reset two-factor sign-in")
     status_says(admin, "Two-factor sign-in is reset")
     expect(reset).to_have_count(0)
     expect(detail(admin, "Two-factor sign-in")).to_have_text("Not set up")
@@ -97,8 +99,8 @@ def manage_a_colleague(fleet: Fleet, admin: Page, colleague: Page) -> None:
     sign_in(colleague, COLLEAGUE[0], COLLEAGUE[2])
     enrol(colleague)
 
-    accept_next_dialog(admin)
     admin.get_by_role("button", name="Force a new password").click()
+    confirm(admin, "Force a new password")
     status_says(admin, f"a link to choose a new one is on its way to {COLLEAGUE[0]}")
     expect(detail(admin, "Password")).to_have_text("Must choose a new one")
     assert "/set-password#token=" in set_password_link(fleet, COLLEAGUE[0])
@@ -107,14 +109,15 @@ def manage_a_colleague(fleet: Fleet, admin: Page, colleague: Page) -> None:
     sign_in(colleague, COLLEAGUE[0], COLLEAGUE[2])
     expect(colleague.get_by_role("alert")).to_contain_text("Invalid")
 
-    accept_next_dialog(admin)
     admin.get_by_role("button", name="Disable the account").click()
+    confirm(admin, "Disable the account")
     status_says(admin, "The account of Sam Colleague is disabled.")
     expect(detail(admin, "State")).to_have_text("Disabled")
     expect(admin.get_by_role("button", name="Force a new password")).to_have_count(0)
     admin.get_by_role("button", name="Enable the account").click()
     status_says(admin, "The account of Sam Colleague is enabled again.")
     expect(detail(admin, "State")).not_to_have_text("Disabled")
+    screenshot(admin, "user")
     # The activity view tells it in words.
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Activity").click()
     activity = admin.get_by_role("table", name="Activity")
@@ -144,16 +147,17 @@ def run_maintenance(fleet: Fleet, admin: Page) -> None:
     status_says(admin, "Emails on their way")
     scheduled = admin.get_by_role("table", name="Scheduled windows")
     expect(scheduled).to_contain_text("Database upgrade")
+    screenshot(admin, "maintenance")
 
-    accept_next_dialog(admin)
     scheduled.get_by_role("button", name="Cancel the window of").click()
+    confirm(admin, "Cancel the window of")
     status_says(admin, "is cancelled")
     expect(admin.get_by_text("No maintenance is scheduled.")).to_be_visible()
 
     now.get_by_label("What is done, and why").fill("Disk replacement")
     now.get_by_label("Duration in minutes").fill("30")
-    accept_next_dialog(admin)
     now.get_by_role("button", name="Switch maintenance on now").click()
+    confirm(admin, "Switch maintenance on now")
     expect(now).to_contain_text("Maintenance is on since")
     expect(now).to_contain_text("Disk replacement")
     assert fleet.health().json()["maintenance"]["message"] == "Disk replacement"
@@ -189,6 +193,7 @@ def read_the_status(fleet: Fleet, admin: Page) -> None:
     admin.get_by_role("button", name="Check again").click()
     expect(backups).to_contain_text("Local backup: last succeeded")
     expect(backups).not_to_contain_text("Older than")
+    screenshot(admin, "status")
 
 
 @pytest.mark.fleet
@@ -206,8 +211,8 @@ def test_admin_manages_users_maintenance_and_reads_the_status(
 
     # The guide's incident step: everyone, this admin too, chooses a new password.
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
-    accept_next_dialog(admin)
     admin.get_by_role("button", name="Force a new password for everyone").click()
+    confirm(admin, "Force a new password for everyone")
     expect(admin.get_by_role("heading", name="Sign in")).to_be_visible()
     assert "/set-password#token=" in set_password_link(fleet, ADMIN[0])
     sign_in(admin, ADMIN[0], ADMIN[2])

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support.console import signed_in_admin
+from tests.support.console import screenshot, signed_in_admin
 from tests.support.fleet import Fleet
 from tests.support.live_shares import staff_api_token
 
@@ -32,6 +32,7 @@ def test_find_create_and_edit_customers(fleet: Fleet, browser: Browser) -> None:
     page.get_by_role("link", name="Customers").click()
     expect(page.get_by_text("30 customers, page 1 of 2.")).to_be_visible()
     expect(page.get_by_role("row")).to_have_count(26)  # the header and 25 customers
+    screenshot(page, "customers")
     page.get_by_role("button", name="Next page").click()
     expect(page.get_by_text("30 customers, page 2 of 2.")).to_be_visible()
     expect(page.get_by_role("row")).to_have_count(6)

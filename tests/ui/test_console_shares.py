@@ -5,9 +5,6 @@ new code, extend, and revoke; the link then stops working."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,35 +14,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.support import wait_for
-from tests.support.console import signed_in_admin
+from tests.support.console import MOBILE, share_link, signed_in_admin, sms_codes
 from tests.support.fleet import Fleet
 from tests.support.live_shares import staff_api_token
-
-MOBILE = "+41791234567"
-LINK = re.compile(r"(http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]+)")
-CODE = re.compile(r"(\d{4} \d{4})")
-
-
-def share_link(fleet: Fleet) -> str | None:
-    for path in (fleet.outbox / "email").glob("*.eml"):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        body = message.get_body(preferencelist=("plain",))
-        found = LINK.search(body.get_content() if body else "")
-        if found:
-            return found.group(1)
-    return None
-
-
-def sms_codes(fleet: Fleet) -> list[str]:
-    path = fleet.outbox / "sms.jsonl"
-    lines = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-    return [
-        m.group(1)
-        for line in lines
-        if line["to"] == MOBILE
-        for m in [CODE.search(line["text"])]
-        if m
-    ]
 
 
 @pytest.mark.fleet
@@ -121,8 +92,8 @@ def test_share_follow_and_revoke(fleet: Fleet, browser: Browser, tmp_path: Path)
     days = {later.isoformat(), (later + timedelta(days=1)).isoformat()}
     assert share["expires_at"][:10] in days
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke the share").click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke the share").click()
     expect(page.get_by_role("status").first).to_contain_text("The share is revoked")
     expect(page.get_by_role("button", name="Revoke the share")).to_have_count(0)
     assert recipient.goto(link).status in (403, 404, 410)

@@ -12,7 +12,14 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support.console import ADMIN, create_admin, enrol, set_password_link, sign_in
+from tests.support.console import (
+    ADMIN,
+    create_admin,
+    enrol,
+    screenshot,
+    set_password_link,
+    sign_in,
+)
 from tests.support.fleet import Fleet
 
 COLLEAGUE = ("claire@example.org", "Claire Colleague")
@@ -34,14 +41,19 @@ def test_first_admin_invites_a_colleague_who_signs_in(fleet: Fleet, browser: Bro
     admin.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     admin.goto(f"{fleet.api_url}/")
     expect(admin.get_by_role("heading", name="Sign in")).to_be_visible()
+    screenshot(admin, "sign-in")
     sign_in(admin, ADMIN[0], "not the password")
     expect(admin.get_by_role("alert")).to_contain_text("Invalid")
     sign_in(admin, ADMIN[0], ADMIN[2])
+    expect(admin.get_by_role("img", name="QR code for the authenticator app")).to_be_visible()
+    screenshot(admin, "enrol")
     enrol(admin)
     recovery = admin.locator("ul.codes code").all_inner_texts()
     assert len(recovery) == 10
+    screenshot(admin, "recovery-codes")
     admin.get_by_role("button", name="I have saved them, continue").click()
     expect(admin.get_by_role("heading", name="Welcome, Ada Admin")).to_be_visible()
+    screenshot(admin, "home")
 
     admin.get_by_role("link", name="Users").click()
     expect(admin.get_by_role("cell", name=ADMIN[0])).to_be_visible()
@@ -55,6 +67,7 @@ def test_first_admin_invites_a_colleague_who_signs_in(fleet: Fleet, browser: Bro
     invited = f"An invitation is on its way to {COLLEAGUE[0]}"
     expect(admin.get_by_role("status")).to_contain_text(invited)
     expect(admin.get_by_role("cell", name=COLLEAGUE[0])).to_be_visible()
+    screenshot(admin, "users")
 
     # The colleague, in another browser, from the email the worker wrote.
     link = set_password_link(fleet, COLLEAGUE[0])
@@ -62,6 +75,7 @@ def test_first_admin_invites_a_colleague_who_signs_in(fleet: Fleet, browser: Bro
     colleague.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     colleague.goto(link)
     expect(colleague.get_by_role("heading", name="Choose your password")).to_be_visible()
+    screenshot(colleague, "set-password")
     colleague.get_by_label("New password", exact=True).fill(COLLEAGUE_PASSWORD)
     colleague.get_by_label("Repeat the new password").fill(COLLEAGUE_PASSWORD)
     colleague.get_by_role("button", name="Save the password").click()
@@ -81,9 +95,12 @@ def test_first_admin_invites_a_colleague_who_signs_in(fleet: Fleet, browser: Bro
     colleague.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
     colleague.get_by_role("button", name="Change the password").click()
     expect(colleague.get_by_role("status")).to_contain_text("Your password is changed")
+    screenshot(colleague, "account")
     colleague.get_by_role("button", name="Sign out").click()
     expect(colleague.get_by_role("heading", name="Sign in")).to_be_visible()
     sign_in(colleague, COLLEAGUE[0], NEW_PASSWORD)
+    expect(colleague.get_by_role("heading", name="Second factor")).to_be_visible()
+    screenshot(colleague, "second-factor")
     colleague.get_by_label("Code from the app").fill(next_code(totp))
     colleague.get_by_role("button", name="Continue").click()
     expect(colleague.get_by_role("heading", name="Welcome, Claire Colleague")).to_be_visible()

@@ -1,10 +1,11 @@
 // The console: who is signed in decides the screen; the fragment decides the page.
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 import { api, rememberSession, type Session, whenSignedOut } from "./api/client";
 import { ChangePassword, Enrol, Forgot, SecondFactor, SetPassword, SignIn } from "./pages/auth";
 import { Page } from "./components";
+import { ConfirmHost } from "./confirm";
 import { CustomerDetail, CustomerList, NewCustomer } from "./pages/customers";
 import { UserPage, Users } from "./pages/users";
 import { Maintenance } from "./pages/maintenance";
@@ -41,7 +42,34 @@ function NotFound(): JSX.Element {
   );
 }
 
+/** When what had focus disappears (a deleted file's row, a revoked share's buttons), focus goes
+ * to the page's heading instead of falling back to the top of the document. */
+function useFocusKept(main: { current: HTMLElement | null }): void {
+  useEffect(() => {
+    const root = main.current;
+    if (!root) return;
+    let last: Element | null = null;
+    const remember = (event: FocusEvent): void => {
+      last = event.target instanceof Element ? event.target : null;
+    };
+    const observer = new MutationObserver(() => {
+      if (last && !last.isConnected && (document.activeElement === document.body || !document.activeElement)) {
+        last = null;
+        root.querySelector<HTMLElement>("h1")?.focus();
+      }
+    });
+    root.addEventListener("focusin", remember);
+    observer.observe(root, { childList: true, subtree: true });
+    return () => {
+      root.removeEventListener("focusin", remember);
+      observer.disconnect();
+    };
+  }, []);
+}
+
 function Layout({ session, onSignOut, children }: { session: Session; onSignOut: () => void; children: JSX.Element }): JSX.Element {
+  const main = useRef<HTMLElement>(null);
+  useFocusKept(main);
   return (
     <>
       <a class="skip" href="#main" onClick={(event) => { event.preventDefault(); document.getElementById("main")?.focus(); }}>
@@ -67,9 +95,10 @@ function Layout({ session, onSignOut, children }: { session: Session; onSignOut:
           </button>
         </nav>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         {children}
       </main>
+      <ConfirmHost />
     </>
   );
 }
@@ -149,7 +178,7 @@ export function App(): JSX.Element {
     "/customers": () => <CustomerList query={route.query} canEdit={canEdit} />,
     ...(canEdit ? { "/customers/new": () => <NewCustomer /> } : {}),
     ...(admin ? { "/users": () => <Users />, "/maintenance": () => <Maintenance />, "/status": () => <SystemStatus /> } : {}),
-    ...(session.user.role !== "staff" ? { "/activity": () => <Activity query={route.query} /> } : {}),
+    ...(session.user.role !== "staff" ? { "/activity": () => <Activity session={session} query={route.query} /> } : {}),
   };
   const customer = /^\/customers\/(\d+)$/.exec(route.path);
   const vault = /^\/vaults\/(\d+)$/.exec(route.path);
@@ -158,7 +187,7 @@ export function App(): JSX.Element {
   const page =
     pages[route.path] ??
     (customer
-      ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} canReadActivity={session.user.role !== "staff"} />
+      ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} />
       : vault
         ? () => <VaultPage id={Number(vault[1])} me={session.user.id} canEdit={canEdit} />
         : share

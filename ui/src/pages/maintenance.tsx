@@ -7,6 +7,7 @@ import { localHoursAhead, localToIso } from "../admin";
 import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
+import { confirmAction } from "../confirm";
 import { formatTime } from "../format";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
@@ -67,7 +68,7 @@ function SwitchOn({ onDone }: { onDone: (message: string) => void }): JSX.Elemen
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          if (confirm(t("maintenance.switch_on_confirm"))) send(event);
+          void confirmAction(t("maintenance.switch_on_confirm"), t("maintenance.switch_on")).then((yes) => yes && send());
         }}
         noValidate
       >
@@ -83,12 +84,13 @@ function SwitchOn({ onDone }: { onDone: (message: string) => void }): JSX.Elemen
 
 function Scheduled({ windows, onDone }: { windows: Window[]; onDone: (message: string) => void }): JSX.Element {
   const { busy, problem, submit } = useSubmit();
-  const cancel = (window: Window) => (event: Event) => {
-    if (!confirm(t("maintenance.cancel_confirm", { when: formatTime(window.starts_at) }))) return;
+  const cancel = (window: Window) => async () => {
+    const when = formatTime(window.starts_at);
+    if (!(await confirmAction(t("maintenance.cancel_confirm", { when }), t("maintenance.cancel", { when })))) return;
     submit(async () => {
       await call(api.DELETE("/api/maintenance/windows/{window_id}", { params: { path: { window_id: window.id } } }));
-      onDone(t("maintenance.cancelled", { when: formatTime(window.starts_at) }));
-    })(event);
+      onDone(t("maintenance.cancelled", { when }));
+    })();
   };
   return (
     <section aria-labelledby="scheduled">

@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { call, ProblemError } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
+import { confirmAction } from "../confirm";
 import { formatTime } from "../format";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
@@ -315,8 +316,10 @@ export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JS
                 <button
                   type="button"
                   class="danger"
-                  onClick={(event) => {
-                    if (confirm(t("share.revoke_confirm"))) run(t("share.revoked"), () => call(api.POST("/api/shares/{share_id}/revoke", path)))(event);
+                  onClick={() => {
+                    void confirmAction(t("share.revoke_confirm"), t("share.revoke")).then(
+                      (yes) => yes && run(t("share.revoked"), () => call(api.POST("/api/shares/{share_id}/revoke", path)))(),
+                    );
                   }}
                 >
                   {t("share.revoke")}

@@ -8,6 +8,7 @@ import { userState } from "../admin";
 import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
+import { confirmAction } from "../confirm";
 import { formatTime } from "../format";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
@@ -73,8 +74,8 @@ function ResetEveryone({ onDone }: { onDone: () => void }): JSX.Element {
         type="button"
         class="danger"
         disabled={busy}
-        onClick={(event) => {
-          if (confirm(t("users.reset_all_confirm"))) reset(event);
+        onClick={() => {
+          void confirmAction(t("users.reset_all_confirm"), t("users.reset_all")).then((yes) => yes && reset());
         }}
       >
         {t("users.reset_all")}
@@ -141,14 +142,17 @@ export function UserPage({ id, me }: { id: number; me: number }): JSX.Element {
   const [done, setDone] = useState<string | null>(null);
   const action = useSubmit();
   /** Run an action after the person confirms it (when it needs confirming), then say so. */
-  const act = (question: string | null, message: string, work: () => Promise<unknown>) => (event: Event) => {
-    if (question && !confirm(question)) return;
-    action.submit(async () => {
-      setDone(null);
-      await work();
-      setDone(message);
-      user.reload();
-    })(event);
+  const act = (ask: { question: string; yes: string } | null, message: string, work: () => Promise<unknown>) => () => {
+    void (ask ? confirmAction(ask.question, ask.yes) : Promise.resolve(true)).then(
+      (yes) =>
+        yes &&
+        action.submit(async () => {
+          setDone(null);
+          await work();
+          setDone(message);
+          user.reload();
+        })(),
+    );
   };
   const data = user.data;
   const self = data?.id === me;
@@ -187,7 +191,7 @@ export function UserPage({ id, me }: { id: number; me: number }): JSX.Element {
                   type="button"
                   class="danger"
                   disabled={action.busy}
-                  onClick={act(t("user.disable_confirm", { name: data.name }), t("user.disabled", { name: data.name }), () =>
+                  onClick={act({ question: t("user.disable_confirm", { name: data.name }), yes: t("user.disable") }, t("user.disabled", { name: data.name }), () =>
                     call(api.POST("/api/users/{user_id}/disable", path)),
                   )}
                 >
@@ -207,7 +211,7 @@ export function UserPage({ id, me }: { id: number; me: number }): JSX.Element {
                 <button
                   type="button"
                   disabled={action.busy}
-                  onClick={act(t("user.reset_2fa_confirm", { name: data.name }), t("user.reset_2fa_done", { name: data.name }), () =>
+                  onClick={act({ question: t("user.reset_2fa_confirm", { name: data.name }), yes: t("user.reset_2fa") }, t("user.reset_2fa_done", { name: data.name }), () =>
                     call(api.POST("/api/users/{user_id}/reset-2fa", path)),
                   )}
                 >
@@ -218,7 +222,7 @@ export function UserPage({ id, me }: { id: number; me: number }): JSX.Element {
                 <button
                   type="button"
                   disabled={action.busy}
-                  onClick={act(t("user.reset_password_confirm", { name: data.name }), t("user.reset_password_done", { email: data.email }), () =>
+                  onClick={act({ question: t("user.reset_password_confirm", { name: data.name }), yes: t("user.reset_password") }, t("user.reset_password_done", { email: data.email }), () =>
                     call(api.POST("/api/users/{user_id}/force-password-reset", path)),
                   )}
                 >

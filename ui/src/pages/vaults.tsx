@@ -8,6 +8,7 @@ import { api, type Schemas } from "../api/client";
 import type { Problem } from "../api/errors";
 import { type Upload, UploadFailed, uploadFile } from "../api/upload";
 import { Field, Page, ProblemAlert, Submit, Table } from "../components";
+import { confirmAction } from "../confirm";
 import { formatBytes, formatTime } from "../format";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
@@ -160,7 +161,7 @@ export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit
   const removal = useSubmit();
   const remove = (file: StoredFile) =>
     removal.submit(async () => {
-      if (!confirm(t("files.delete_confirm", { name: file.name }))) return;
+      if (!(await confirmAction(t("files.delete_confirm", { name: file.name }), t("files.delete_short")))) return;
       await call(api.DELETE("/api/files/{file_id}", { params: { path: { file_id: file.id } } }));
       files.reload();
       vault.reload();
