@@ -3,6 +3,9 @@ and health answers while every request thread is taken (issue: a crowd of staff 
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +20,7 @@ from sqlalchemy import text
 from tests.support.identity import FakeClock, Harness, fake_clock, harness_for, make_settings
 from tests.support.vaults import new_vault, token_headers
 from vault03_api.db import session_scope, writers
+from vault03_api.transactions import WORKER_NICENESS, run_read, run_write
 
 __all__ = ["fake_clock"]
 
@@ -129,3 +133,29 @@ def test_health_answers_while_every_request_thread_is_taken(harness: Harness) ->
     finally:
         for borrower in borrowers:
             portal.call(limiter.release_on_behalf_of, borrower)
+
+
+def _thread_nice(_session: object = None) -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_request_work_runs_behind_the_event_loop(harness: Harness) -> None:
+    # On busy cores the event loop (health, every response) must get the CPU before the
+    # threads doing transactions and file chunks for requests.
+    portal = harness.client.portal
+    assert portal is not None
+    engine = harness.state.engine
+
+    async def nice_values() -> tuple[int, int, int, int]:
+        loop = asyncio.get_running_loop()
+        return (
+            _thread_nice(),
+            await run_read(engine, _thread_nice),
+            await run_write(engine, _thread_nice),
+            await loop.run_in_executor(None, _thread_nice),
+        )
+
+    loop_nice, read_nice, write_nice, file_nice = portal.call(nice_values)
+    assert (read_nice, write_nice, file_nice) == (WORKER_NICENESS,) * 3
+    assert loop_nice < WORKER_NICENESS

@@ -14,13 +14,13 @@ from vault03_api.shown import console_url, shown_size
         (0, "0 bytes"),
         (1, "1 byte"),
         (1023, "1023 bytes"),
-        (1536, "1.5 KB"),
-        (48213, "47.1 KB"),
-        (200 * 1024 * 1024, "200 MB"),
-        (200_000_000, "191 MB"),
-        (int(100.5 * 1024), "101 KB"),  # half up, as Math.round
-        (5 * 1024**3, "5 GB"),
-        (3 * 1024**5, "3072 TB"),
+        (1536, "1.5 KiB"),
+        (48213, "47.1 KiB"),
+        (200 * 1024 * 1024, "200 MiB"),
+        (200_000_000, "191 MiB"),
+        (int(100.5 * 1024), "101 KiB"),  # half up, as Math.round
+        (5 * 1024**3, "5 GiB"),
+        (3 * 1024**5, "3072 TiB"),
     ],
 )
 def test_sizes_in_human_units(size: int, shown: str) -> None:

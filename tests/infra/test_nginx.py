@@ -25,8 +25,8 @@ from tests.support.live_shares import share_over_http, staff_api_token, stalling
 from tests.support.nginx import NGINX_DIR, Nginx
 from tests.support.tools import require_tool
 from vault03_api.main import KEEP_ALIVE_SECONDS
-from vault03_api.portal.router import size_text
 from vault03_api.settings import ApiSettings
+from vault03_api.shown import shown_size
 from vault03_api.vaults.multipart import FORM_OVERHEAD
 
 SITE = NGINX_DIR / "sites-available" / "vault03"
@@ -62,7 +62,7 @@ def test_upload_limit_is_set_in_one_place_and_agrees_with_the_api() -> None:
     nginx_bytes = int(value[:-1]) << {"k": 10, "m": 20, "g": 30}[value[-1]]
     limit = ApiSettings.model_fields["max_file_bytes"].default
     assert nginx_bytes == limit + FORM_OVERHEAD
-    assert size_text(limit) == "5 GiB"
+    assert shown_size(limit) == "5 GiB"
 
 
 @pytest.fixture

@@ -35,9 +35,9 @@ def test_auditor_reads_activity_exports_csv_and_changes_nothing(
 
     nav.get_by_role("link", name="Activity").click()
     activity = page.get_by_role("table", name="Activity")
-    expect(activity).to_contain_text("Staff member #1 created the customer “Sophie Martin”.")
+    expect(activity).to_contain_text("Sam Staff created the customer “Sophie Martin”.")
     expect(activity).to_contain_text("created the vault “Tax 2025”")
-    expect(activity).to_contain_text("Staff member #1 revoked the share “Sophie Martin”.")
+    expect(activity).to_contain_text("Sam Staff revoked the share of “Tax 2025” for Sophie Martin.")
     screenshot(page, "activity")
     page.get_by_label("Kind of thing").select_option(label="customer")
     page.get_by_role("button", name="Filter").click()

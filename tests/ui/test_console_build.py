@@ -46,3 +46,11 @@ def test_the_built_page_has_no_inline_script() -> None:
     index = (built() / "index.html").read_text()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", index), index
     assert "https://" not in index
+
+
+def test_the_page_has_a_favicon_from_this_origin() -> None:
+    dist = built()
+    index = (dist / "index.html").read_text()
+    icon = re.search(r'<link rel="icon"[^>]*href="/assets/([^"]+\.svg)"', index)
+    assert icon, index  # a file the strict policy allows, not a data: URL
+    assert (dist / "assets" / icon.group(1)).read_text().startswith("<svg")

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
 
-import { describeEntry, labelsOf } from "./activity";
+import { describeDelivery, describeEntry } from "./activity";
+import type { Schemas } from "./api/client";
 
-const base = {
+type Entry = Schemas["AuditEntryOut"];
+
+const base: Entry = {
   id: 1,
+  entity_type: "customers",
   entity_id: "7",
+  action: "c",
+  changed_by: null,
   changed_at: "2026-03-01T12:00:00",
   old_values: null,
   new_values: null,
@@ -13,46 +19,85 @@ const base = {
   user_agent: null,
   prev_hash: "",
   hash: "",
+  actor: null,
+  actor_kind: "system",
+  subject: null,
+  recipient: null,
 };
-const names = new Map([[3, "Marc"]]);
+const marc = { changed_by: 3, actor: "Marc", actor_kind: "staff" as const };
+const sophie = { actor: "Sophie Martin", actor_kind: "recipient" as const, recipient: "Sophie Martin" };
 
 describe("audit entries in words", () => {
   it("names who did what to which thing", () => {
-    const created = { ...base, entity_type: "customers", action: "c", changed_by: 3, new_values: { name: "Sophie Martin" } };
-    expect(describeEntry(created, names)).toBe("Marc created the customer “Sophie Martin”.");
-    const revoked = {
-      ...base,
-      entity_type: "shares",
-      action: "u",
-      changed_by: 3,
-      old_values: { recipient_name: "Sophie Martin" },
-      new_values: { revoked_at: "2026-03-01", updated_at: "x" },
-    };
-    expect(describeEntry(revoked, names)).toBe("Marc changed the share “Sophie Martin”. Changed: revoked at.");
+    expect(describeEntry({ ...base, ...marc, subject: "Sophie Martin" })).toBe("Marc created the customer “Sophie Martin”.");
+    const edited = { ...base, ...marc, action: "u", subject: "Sophie Martin", new_values: { email: "s@x.org", updated_at: "x" } };
+    expect(describeEntry(edited)).toBe("Marc changed the customer “Sophie Martin”. Changed: email.");
+    const deleted = { ...base, ...marc, entity_type: "vaults", action: "u", subject: "Tax 2025", new_values: { deleted_at: "2026-03-01" } };
+    expect(describeEntry(deleted)).toBe("Marc deleted the vault “Tax 2025”.");
+    expect(describeEntry({ ...base, changed_by: 4 })).toBe("Staff member #4 created customer #7.");
   });
 
-  it("names a thing from its earlier entries", () => {
-    const created = { ...base, entity_type: "shares", action: "c", changed_by: 3, new_values: { recipient_name: "Sophie Martin" } };
-    const revoked = { ...base, id: 2, entity_type: "shares", action: "u", changed_by: 3, event: "revoked" };
-    expect(describeEntry(revoked, names, labelsOf([revoked, created]))).toBe("Marc revoked the share “Sophie Martin”.");
-    expect(describeEntry(revoked, names)).toBe("Marc revoked share #7.");
+  it("tells what staff did to a share with its vault and recipient", () => {
+    const share = { ...base, ...marc, entity_type: "shares", subject: "Tax return 2025", recipient: "Sophie Martin" };
+    expect(describeEntry(share)).toBe("Marc shared “Tax return 2025” with Sophie Martin.");
+    expect(describeEntry({ ...share, action: "u", event: "revoked" })).toBe("Marc revoked the share of “Tax return 2025” for Sophie Martin.");
+    expect(describeEntry({ ...share, action: "u", event: "code_resent" })).toBe("Marc sent Sophie Martin a new access code for “Tax return 2025”.");
+    expect(describeEntry({ ...share, action: "u", event: "extended" })).toBe("Marc extended the share of “Tax return 2025” for Sophie Martin.");
+  });
+
+  it("names the recipient for what happened through the link, never nobody", () => {
+    const visit = { ...base, ...sophie, entity_type: "share_access", subject: "Tax return 2025.pdf" };
+    const line = (event: string, outcome = "ok") => ({ ...visit, new_values: { event, outcome, share_id: 2 } });
+    expect(describeEntry(line("download"))).toBe("Sophie Martin downloaded “Tax return 2025.pdf”.");
+    expect(describeEntry(line("upload"))).toBe("Sophie Martin sent “Tax return 2025.pdf”.");
+    expect(describeEntry(line("view"))).toBe("Sophie Martin opened the link.");
+    expect(describeEntry(line("code"))).toBe("Sophie Martin entered the access code.");
+    expect(describeEntry(line("code", "wrong_code"))).toBe("Sophie Martin entered a wrong access code.");
+    expect(describeEntry(line("download", "limit_reached"))).toBe("Sophie Martin downloaded “Tax return 2025.pdf”: refused (limit reached).");
+    const sent = { ...base, ...sophie, entity_type: "files", subject: "signed.pdf" };
+    expect(describeEntry(sent)).toBe("Sophie Martin sent “signed.pdf”.");
+    expect(describeEntry({ ...sent, ...marc })).toBe("Marc uploaded “signed.pdf”.");
+    expect(describeEntry({ ...sent, action: "r", event: "read" })).toBe("Sophie Martin downloaded “signed.pdf”.");
+  });
+
+  it("says sessions as signing in and out, not as created rows", () => {
+    const session = { ...base, entity_type: "sessions", entity_id: "0b6c3a50-5d2e-4f61-a0a1-1f4b7c0f9e11", actor: "Marc", actor_kind: "staff" as const };
+    expect(describeEntry({ ...session, new_values: { stage: "full", user_id: 3 } })).toBe("Marc signed in.");
+    expect(describeEntry({ ...session, action: "u", new_values: { stage: "full" } })).toBe("Marc signed in.");
+    expect(describeEntry({ ...session, action: "u", event: "logout", new_values: { expires_at: "x" } })).toBe("Marc signed out.");
   });
 
   it("says what an admin did to an account", () => {
-    const created = { ...base, entity_type: "users", action: "c", changed_by: 3, new_values: { name: "Sam" } };
-    const reset = { ...base, id: 2, entity_type: "users", action: "u", changed_by: 3, event: "two_factor_reset" };
-    const forced = { ...base, id: 3, entity_type: "users", action: "u", changed_by: 3, event: "password_reset_forced" };
-    const labels = labelsOf([created]);
-    expect(describeEntry(reset, names, labels)).toBe("Marc reset two-factor sign-in for the user “Sam”.");
-    expect(describeEntry(forced, names, labels)).toBe("Marc forced a new password for the user “Sam”.");
-    const account = { ...forced, entity_id: "3" };
-    expect(describeEntry(account, names)).toBe("Marc forced a new password for the user “Marc”.");
+    const account = { ...base, ...marc, entity_type: "users", action: "u", entity_id: "5", subject: "Sam" };
+    expect(describeEntry({ ...account, event: "two_factor_reset" })).toBe("Marc reset two-factor sign-in for the user “Sam”.");
+    expect(describeEntry({ ...account, event: "password_reset_forced" })).toBe("Marc forced a new password for the user “Sam”.");
   });
 
-  it("says events and unknown people plainly", () => {
-    const failed = { ...base, entity_type: "users", action: "u", changed_by: null, event: "login_failed", entity_id: "9" };
-    expect(describeEntry(failed, names)).toBe("Nobody signed in: failed sign-in, user #9.");
-    const read = { ...base, entity_type: "files", action: "r", changed_by: 4, event: "read", new_values: { name: "a.pdf" } };
-    expect(describeEntry(read, names)).toBe("Staff member #4 opened the file “a.pdf”.");
+  it("says events without an actor plainly", () => {
+    const failed = { ...base, entity_type: "users", action: "u", event: "login_failed", entity_id: "9", subject: "Marc" };
+    expect(describeEntry(failed)).toBe("Failed sign-in: the user “Marc”.");
+    const system = { ...base, entity_type: "vaults", action: "u", subject: "Tax", new_values: { purged_at: "x" } };
+    expect(describeEntry(system)).toBe("The system changed the vault “Tax”. Changed: purged at.");
+  });
+});
+
+describe("share messages in words", () => {
+  it("says what went how to whom and where it stands", () => {
+    const delivery = {
+      id: "d1",
+      share_id: 2,
+      purpose: "link",
+      channel: "email",
+      kind: "share_link",
+      recipient: "sophie@example.org",
+      status: "delivered",
+      attempts: 1,
+      last_error: null,
+      created_at: "2026-03-01T12:00:00",
+      updated_at: "2026-03-01T12:00:05",
+    };
+    expect(describeDelivery(delivery)).toBe("The link went by email to sophie@example.org: Delivered.");
+    const code = { ...delivery, purpose: "code", channel: "sms", recipient: "+33612345678", status: "failed", last_error: "invalid number" };
+    expect(describeDelivery(code)).toBe("The access code went by text message to +33612345678: Failed. (invalid number)");
   });
 });

@@ -1,17 +1,22 @@
-// Audit entries in words: "Ada Admin revoked the share “Tax 2025” (Sophie Martin)".
+// Audit entries and share messages in words: "Marc revoked the share of “Tax 2025” for Sophie
+// Martin.", "Sophie Martin downloaded “Tax return 2025.pdf”." The server names the people and
+// things (actor, subject, recipient); this file only chooses the sentence.
 import type { Schemas } from "./api/client";
 import { t, type MessageKey } from "./messages";
 
 type Entry = Schemas["AuditEntryOut"];
+type Delivery = Schemas["TimelineDelivery"];
+type Values = Record<string, unknown>;
 
-export const ENTITY_TYPES = ["customers", "vaults", "files", "shares", "users", "deliveries"] as const;
+export const ENTITY_TYPES = ["customers", "vaults", "files", "shares", "share_access", "users", "sessions"] as const;
 const NOUNS: Record<string, MessageKey> = {
   customers: "activity.noun.customers",
   vaults: "activity.noun.vaults",
   files: "activity.noun.files",
   shares: "activity.noun.shares",
+  share_access: "activity.noun.share_access",
+  sessions: "activity.noun.sessions",
   users: "activity.noun.users",
-  deliveries: "activity.noun.deliveries",
   api_tokens: "activity.noun.api_tokens",
   maintenance_windows: "activity.noun.maintenance_windows",
 };
@@ -20,18 +25,31 @@ const EVENTS: Record<string, MessageKey> = {
   password_changed: "activity.event.password_changed",
   password_check_failed: "activity.event.password_check_failed",
   recovery_code_failed: "activity.event.recovery_code_failed",
+  recovery_code_used: "activity.event.recovery_code_used",
+  totp_enrolled: "activity.event.totp_enrolled",
+  version_restored: "activity.event.version_restored",
   integrity_failure: "activity.event.integrity_failure",
-  read: "activity.event.read",
 };
-// Events that are things staff did to the entity: "Marc revoked the share ...".
+// What an admin does to an account: "Ada reset two-factor sign-in for the user “Sam”."
 const DEEDS: Record<string, MessageKey> = {
-  revoked: "activity.deed.revoked",
-  extended: "activity.deed.extended",
-  code_resent: "activity.deed.code_resent",
-  link_resent: "activity.deed.link_resent",
-  reissued: "activity.deed.reissued",
   two_factor_reset: "activity.deed.two_factor_reset",
   password_reset_forced: "activity.deed.password_reset_forced",
+};
+// What staff do to a share, each said with its vault and recipient.
+const SHARE_DEEDS: Record<string, MessageKey> = {
+  revoked: "activity.share.revoked",
+  extended: "activity.share.extended",
+  code_resent: "activity.share.code_resent",
+  link_resent: "activity.share.link_resent",
+  reissued: "activity.share.reissued",
+};
+// What a recipient does through the link (the share's access log), when it went through.
+const VISITS: Record<string, MessageKey> = {
+  view: "activity.visit.view",
+  code: "activity.visit.code",
+  download: "activity.visit.download",
+  upload: "activity.visit.upload",
+  logout: "activity.visit.logout",
 };
 const ACTIONS: Record<string, MessageKey> = {
   c: "activity.action.c",
@@ -39,61 +57,100 @@ const ACTIONS: Record<string, MessageKey> = {
   d: "activity.action.d",
   r: "activity.action.r",
 };
-const LABELS = ["name", "recipient_name", "email", "title"] as const;
 const HIDDEN = new Set(["updated_at", "created_at", "security_stamp", "password_hash"]);
+const CHANNELS = new Set(["sms", "email", "postal"]);
+const DELIVERY_STATES = new Set(["queued", "published", "retrying", "sent", "delivered", "failed", "dead"]);
 
-/** Names of things seen in these entries (their creation carries the name), for later ones. */
-export function labelsOf(entries: Entry[]): Map<string, string> {
-  const labels = new Map<string, string>();
-  for (const entry of entries) {
-    const label = labelOf(entry);
-    if (label && entry.entity_id) labels.set(`${entry.entity_type}:${entry.entity_id}`, label);
-  }
-  return labels;
+function value(entry: Entry, key: string): unknown {
+  const fresh: Values = entry.new_values ?? {};
+  const old: Values = entry.old_values ?? {};
+  return key in fresh ? fresh[key] : old[key];
 }
 
-function labelOf(entry: Entry): string | null {
-  for (const values of [entry.new_values, entry.old_values]) {
-    for (const key of LABELS) {
-      const value = values?.[key];
-      if (typeof value === "string" && value) return value;
-    }
-  }
+function words(code: string): string {
+  return code.replace(/_/g, " ");
+}
+
+/** Who did it: the name the server found, else a numbered staff member, else the system. */
+export function actorOf(entry: Entry): string {
+  if (entry.actor) return entry.actor;
+  return entry.changed_by === null ? t("activity.system") : t("activity.user", { id: entry.changed_by });
+}
+
+function thing(entry: Entry): string {
+  const nounKey = NOUNS[entry.entity_type];
+  const noun = nounKey ? t(nounKey) : words(entry.entity_type);
+  return entry.subject ? t("activity.labelled", { noun, label: entry.subject }) : t("activity.numbered", { noun, id: entry.entity_id ?? "" }).trim();
+}
+
+function changedFields(entry: Entry): string {
+  const fields = Object.keys(entry.new_values ?? {}).filter((key) => !HIDDEN.has(key));
+  return fields.length ? ` ${t("activity.fields", { fields: words(fields.join(", ")) })}` : "";
+}
+
+function visit(entry: Entry, actor: string): string {
+  const event = String(value(entry, "event") ?? "");
+  const outcome = String(value(entry, "outcome") ?? "ok");
+  const file = entry.subject ?? "";
+  const key = VISITS[event];
+  if (!key) return t("activity.visit.other", { actor, event: words(event), outcome: words(outcome) });
+  if (outcome === "ok") return t(key, { actor, file });
+  if (event === "code" && outcome === "wrong_code") return t("activity.visit.wrong_code", { actor });
+  return t("activity.visit.refused", { sentence: t(key, { actor, file }).replace(/\.$/, ""), outcome: words(outcome) });
+}
+
+function share(entry: Entry, actor: string): string {
+  const values = { actor, vault: entry.subject ?? t("activity.a_vault"), recipient: entry.recipient ?? t("activity.a_recipient") };
+  const deed = entry.event ? SHARE_DEEDS[entry.event] : undefined;
+  if (deed) return t(deed, values);
+  if (entry.action === "c") return t("activity.share.created", values);
+  if (entry.action === "u" && entry.new_values?.["locked_until"]) return t("activity.share.locked", values);
+  return t("activity.share.changed", values) + changedFields(entry);
+}
+
+function file(entry: Entry, actor: string): string | null {
+  const name = entry.subject ?? t("activity.a_file");
+  if (entry.event === "read") return t("activity.file.read", { actor, name });
+  if (entry.action === "c") return t(entry.actor_kind === "recipient" ? "activity.file.sent" : "activity.file.uploaded", { actor, name });
+  if (entry.action === "u" && entry.new_values?.["deleted_at"]) return t("activity.file.deleted", { actor, name });
   return null;
 }
 
-/** Who did it: a known name, a numbered staff member, or nobody signed in. */
-export function actorOf(entry: Entry, names: ReadonlyMap<number, string>): string {
-  if (entry.changed_by === null) return t("activity.nobody");
-  return names.get(entry.changed_by) ?? t("activity.user", { id: entry.changed_by });
+function session(entry: Entry, actor: string): string | null {
+  if (entry.event === "logout") return t("activity.session.out", { actor });
+  if (value(entry, "stage") === "full" && entry.action !== "d") return t("activity.session.in", { actor });
+  if (entry.action === "d") return t("activity.session.ended", { actor });
+  return null;
 }
 
 /** One sentence for an audit entry. */
-export function describeEntry(
-  entry: Entry,
-  names: ReadonlyMap<number, string>,
-  labels: ReadonlyMap<string, string> = new Map(),
-): string {
-  const actor = actorOf(entry, names);
-  const nounKey = NOUNS[entry.entity_type];
-  const noun = nounKey ? t(nounKey) : entry.entity_type.replace(/_/g, " ");
-  // A staff account is named like the people who act: by the names of the accounts.
-  const account = entry.entity_type === "users" && entry.entity_id ? names.get(Number(entry.entity_id)) : undefined;
-  const label = labelOf(entry) ?? labels.get(`${entry.entity_type}:${entry.entity_id}`) ?? account ?? null;
-  const what = label ? t("activity.labelled", { noun, label }) : t("activity.numbered", { noun, id: entry.entity_id ?? "" }).trim();
+export function describeEntry(entry: Entry): string {
+  const actor = actorOf(entry);
+  if (entry.entity_type === "share_access") return visit(entry, actor);
+  if (entry.entity_type === "shares") return share(entry, actor);
+  const special = entry.entity_type === "files" ? file(entry, actor) : entry.entity_type === "sessions" ? session(entry, actor) : null;
+  if (special) return special;
+  const what = thing(entry);
   const deed = entry.event ? DEEDS[entry.event] : undefined;
   if (deed) return t("activity.sentence", { actor, verb: t(deed), what });
   const eventKey = entry.event ? EVENTS[entry.event] : undefined;
   if (entry.event && entry.event !== "read") {
-    const event = eventKey ? t(eventKey) : entry.event.replace(/_/g, " ");
+    const event = eventKey ? t(eventKey) : words(entry.event);
+    if (entry.actor === null && entry.changed_by === null) return t("activity.sentence_unsigned", { event, what });
     return t("activity.sentence_event", { actor, event, what });
   }
+  if (entry.action === "u" && entry.new_values?.["deleted_at"]) return t("activity.sentence", { actor, verb: t("activity.action.d"), what });
   const actionKey = ACTIONS[entry.action];
   const verb = actionKey ? t(actionKey) : entry.action;
-  let sentence = t("activity.sentence", { actor, verb, what });
-  if (entry.action === "u" && entry.new_values) {
-    const fields = Object.keys(entry.new_values).filter((key) => !HIDDEN.has(key));
-    if (fields.length) sentence += ` ${t("activity.fields", { fields: fields.join(", ").replace(/_/g, " ") })}`;
-  }
-  return sentence;
+  const sentence = t("activity.sentence", { actor, verb, what });
+  return entry.action === "u" ? sentence + changedFields(entry) : sentence;
+}
+
+/** One sentence for a message sent for a share: what, how, to whom, and where it stands. */
+export function describeDelivery(delivery: Delivery): string {
+  const how = CHANNELS.has(delivery.channel) ? t(`activity.by.${delivery.channel}` as MessageKey) : words(delivery.channel);
+  const status = DELIVERY_STATES.has(delivery.status) ? t(`delivery.${delivery.status}` as MessageKey) : words(delivery.status);
+  const key: MessageKey = delivery.purpose === "code" ? "activity.delivery.code" : "activity.delivery.link";
+  const sentence = t(key, { how, to: delivery.recipient, status });
+  return delivery.last_error ? `${sentence} ${t("activity.delivery.error", { error: delivery.last_error })}` : sentence;
 }

@@ -178,7 +178,7 @@ export function App(): JSX.Element {
     "/customers": () => <CustomerList query={route.query} canEdit={canEdit} />,
     ...(canEdit ? { "/customers/new": () => <NewCustomer /> } : {}),
     ...(admin ? { "/users": () => <Users />, "/maintenance": () => <Maintenance />, "/status": () => <SystemStatus /> } : {}),
-    ...(session.user.role !== "staff" ? { "/activity": () => <Activity session={session} query={route.query} /> } : {}),
+    ...(session.user.role !== "staff" ? { "/activity": () => <Activity query={route.query} /> } : {}),
   };
   const customer = /^\/customers\/(\d+)$/.exec(route.path);
   const vault = /^\/vaults\/(\d+)$/.exec(route.path);
@@ -187,7 +187,7 @@ export function App(): JSX.Element {
   const page =
     pages[route.path] ??
     (customer
-      ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} />
+      ? () => <CustomerDetail id={Number(customer[1])} query={route.query} canEdit={canEdit} canReadActivity={session.user.role !== "staff"} />
       : vault
         ? () => <VaultPage id={Number(vault[1])} me={session.user.id} canEdit={canEdit} />
         : share

@@ -1,5 +1,5 @@
 // Loading data and submitting forms, with their loading and error states in words.
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
 import { problemOf } from "./api/call";
 import type { Problem } from "./api/errors";
@@ -51,4 +51,45 @@ export function useLoad<T>(load: () => Promise<T>, keys: unknown[]): Loaded<T> {
   }, [...keys, round]);
   const reload = useCallback(() => setRound((value) => value + 1), []);
   return { data, problem, loading, reload };
+}
+
+export interface OlderPages<T> {
+  items: T[];
+  problem: Problem | null;
+  loading: boolean;
+  /** Load the next, older page; null on the last page. */
+  more: (() => void) | null;
+}
+
+/** A list paged by the server, newest first: the first page when `keys` change, then older
+ * pages appended on request (`before` is the previous page's next_before_id). */
+export function useOlderPages<T>(
+  load: (before: number | null) => Promise<{ items: T[]; next_before_id?: number | null | undefined }>,
+  keys: unknown[],
+): OlderPages<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [next, setNext] = useState<number | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [loading, setLoading] = useState(true);
+  const fetchPage = (before: number | null, started: number, shown: T[]): void => {
+    setLoading(true);
+    load(before)
+      .then((page) => {
+        if (started !== latest.current) return;
+        setItems([...shown, ...page.items]);
+        setNext(page.next_before_id ?? null);
+        setProblem(null);
+      })
+      .catch((error: unknown) => started === latest.current && setProblem(problemOf(error)))
+      .finally(() => started === latest.current && setLoading(false));
+  };
+  const latest = useRef(0);
+  useEffect(() => {
+    latest.current += 1;
+    setItems([]);
+    setNext(null);
+    fetchPage(null, latest.current, []);
+  }, keys);
+  const more = next === null || loading ? null : () => fetchPage(next, latest.current, items);
+  return { items, problem, loading, more };
 }

@@ -8,6 +8,7 @@ import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
 from fastapi import Depends, FastAPI
@@ -53,7 +54,7 @@ from vault03_api.portal.router import router as portal_router
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.router import router as shares_router
 from vault03_api.state import AppState
-from vault03_api.transactions import run_write
+from vault03_api.transactions import behind_the_loop, run_write
 from vault03_api.users.router import router as users_router
 from vault03_api.vaults.maintenance import sweep_orphans
 from vault03_api.vaults.router import router as vaults_router
@@ -89,6 +90,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for directory in (settings.data_dir, settings.files_dir):
             directory.mkdir(parents=True, exist_ok=True)
+        # File chunks are sealed, written, read and opened on the default executor.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(thread_name_prefix="io", initializer=behind_the_loop)
+        )
         engine = create_db_engine(settings.database_path)
         await asyncio.to_thread(
             upgrade_database,

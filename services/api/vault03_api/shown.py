@@ -1,14 +1,16 @@
-"""How messages to people show sizes and console places, as the staff console shows them."""
+"""How pages and messages to people show sizes and console places, as the console does."""
 
 from __future__ import annotations
 
 from vault03_api.settings import ApiSettings
 
-_UNITS = ("bytes", "KB", "MB", "GB", "TB")
+_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB")
 
 
 def shown_size(size: int) -> str:
-    """1536 -> "1.5 KB", 200000000 -> "191 MB": binary multiples, as ui/src/format.ts shows."""
+    """1536 -> "1.5 KiB", 200000000 -> "191 MiB": binary multiples named as such (the upload
+    limit's settings say 5 GiB), the one convention of the portal, the messages and the
+    console (ui/src/format.ts)."""
     if size < 1024:
         return "1 byte" if size == 1 else f"{size} bytes"
     value = float(size)

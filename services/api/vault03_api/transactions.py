@@ -14,8 +14,11 @@ purge, the orphan sweep, migrations) run whole on a thread (`asyncio.to_thread`)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, TypeVar
@@ -32,6 +35,18 @@ from vault03_api.db import (
     writers,
 )
 
+# The nice value of the threads that work for requests (transactions, file chunks). On two
+# cores shared with other work, every wake-up of the event loop waited behind them for a time
+# slice: health and every response queued there (figures: bench/README.md, crowd.py).
+WORKER_NICENESS = 5
+
+
+def behind_the_loop() -> None:
+    """Run the calling thread at WORKER_NICENESS (Linux: per-thread nice values)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -39,8 +54,13 @@ T = TypeVar("T")
 # event loop less than anyio's worker threads, see bench/README.md), so that file I/O on the
 # default executor cannot hold them up, and reads never queue behind writers waiting for
 # their turn. Writes wait for their turn in `db.WriterQueue`; a few threads are enough.
-_READ_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="db-read")
-_WRITE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-write")
+# They run a little behind the event loop (see behind_the_loop).
+_READ_THREADS = ThreadPoolExecutor(
+    max_workers=16, thread_name_prefix="db-read", initializer=behind_the_loop
+)
+_WRITE_THREADS = ThreadPoolExecutor(
+    max_workers=4, thread_name_prefix="db-write", initializer=behind_the_loop
+)
 
 
 def write_now(

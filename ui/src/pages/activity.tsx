@@ -1,65 +1,106 @@
-// The audit log in words, filtered by kind of thing and dates, with the matching CSV export.
+// The audit log in words, filtered by kind of thing, dates and customer, with the matching CSV
+// export; and a customer's timeline (the same words, with the messages sent for its shares).
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 
-import { ENTITY_TYPES, describeEntry, labelsOf } from "../activity";
+import { ENTITY_TYPES, describeDelivery, describeEntry } from "../activity";
 import { call } from "../api/call";
-import { api, type Schemas, type Session } from "../api/client";
+import { api, type Schemas } from "../api/client";
 import { Page, ProblemAlert, Table } from "../components";
 import { formatTime } from "../format";
-import { useLoad } from "../hooks";
+import { useOlderPages, type OlderPages } from "../hooks";
 import { t, type MessageKey } from "../messages";
 import { navigate } from "../router";
 import { endOfDay } from "./shares";
 
 type Entry = Schemas["AuditEntryOut"];
+type TimelineItem = Schemas["TimelineItem"];
+const PAGE_SIZE = 50;
 
-/** Staff names for the sentences: every user for admins, at least oneself for auditors. */
-async function staffNames(session: Session): Promise<Map<number, string>> {
-  const names = new Map([[session.user.id, session.user.name]]);
-  if (session.user.role === "admin") {
-    for (const user of await call(api.GET("/api/users"))) names.set(user.id, user.name);
-  }
-  return names;
+interface Line {
+  key: string;
+  at: string;
+  text: string;
+  from: string;
 }
 
-export function Activity({ session, query }: { session: Session; query: URLSearchParams }): JSX.Element {
+function entryLine(entry: Entry): Line {
+  return { key: `e${entry.id}`, at: entry.changed_at, text: describeEntry(entry), from: entry.ip ?? "" };
+}
+
+function timelineLine(item: TimelineItem): Line {
+  if (item.entry) return entryLine(item.entry);
+  const delivery = item.delivery;
+  return { key: `d${delivery?.id ?? item.at}`, at: item.at, text: delivery ? describeDelivery(delivery) : "", from: "" };
+}
+
+/** Lines in words with their time and origin, the states of their loading, and older pages. */
+function Lines({ pages, caption, empty }: { pages: OlderPages<Line>; caption: string; empty: string }): JSX.Element {
+  return (
+    <>
+      <ProblemAlert problem={pages.problem} />
+      {pages.loading && pages.items.length === 0 && <p role="status">{t("app.loading")}</p>}
+      {!pages.loading && !pages.problem && pages.items.length === 0 && <p>{empty}</p>}
+      {pages.items.length > 0 && (
+        <Table caption={caption} headers={[t("activity.when"), t("activity.what"), t("activity.from")]}>
+          {pages.items.map((line) => (
+            <tr key={line.key}>
+              <td>{formatTime(line.at)}</td>
+              <td>{line.text}</td>
+              <td>{line.from}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
+      {pages.more && (
+        <button type="button" onClick={pages.more}>
+          {t("activity.older")}
+        </button>
+      )}
+    </>
+  );
+}
+
+export function Activity({ query }: { query: URLSearchParams }): JSX.Element {
   const type = query.get("type") ?? "";
   const since = query.get("since") ?? "";
   const until = query.get("until") ?? "";
-  const [form, setForm] = useState({ type, since, until });
-  const [older, setOlder] = useState<Entry[]>([]);
-  const [before, setBefore] = useState<number | null | undefined>(undefined);
+  const technical = query.get("all") === "1";
+  const customer = Number(query.get("customer") ?? "") || null;
+  const [form, setForm] = useState({ type, since, until, all: technical ? "1" : "" });
   const filter = {
     entity_type: type || null,
     since: since ? new Date(`${since}T00:00:00`).toISOString() : null,
     until: until ? endOfDay(until) : null,
+    customer_id: customer,
+    summary: !technical,
   };
-  const names = useLoad(() => staffNames(session), [session.user.id]);
-  const first = useLoad(() => {
-    setOlder([]);
-    setBefore(undefined);
-    return call(api.GET("/api/audit", { params: { query: { ...filter, limit: 50 } } }));
-  }, [type, since, until]);
-  const more = async (): Promise<void> => {
-    const from = before === undefined ? first.data?.next_before_id : before;
-    if (!from) return;
-    const page = await call(api.GET("/api/audit", { params: { query: { ...filter, limit: 50, before_id: from } } }));
-    setOlder([...older, ...page.items]);
-    setBefore(page.next_before_id ?? null);
+  const pages = useOlderPages(async (before) => {
+    const page = await call(api.GET("/api/audit", { params: { query: { ...filter, limit: PAGE_SIZE, before_id: before } } }));
+    return { items: page.items.map(entryLine), next_before_id: page.next_before_id };
+  }, [type, since, until, technical, customer]);
+  const csv = new URLSearchParams(
+    Object.entries(filter).flatMap(([key, value]): [string, string][] => (value === null ? [] : [[key, String(value)]])),
+  );
+  const go = (values: Record<string, string>): void => {
+    const params = new URLSearchParams(Object.entries(values).filter((pair) => Boolean(pair[1])));
+    navigate(params.toString() ? `/activity?${params}` : "/activity");
   };
-  const entries = [...(first.data?.items ?? []), ...older];
-  const labels = labelsOf(entries);
-  const hasMore = before === undefined ? Boolean(first.data?.next_before_id) : before !== null;
-  const csv = new URLSearchParams(Object.entries(filter).filter((pair): pair is [string, string] => Boolean(pair[1])));
   const apply = (event: Event): void => {
     event.preventDefault();
-    const params = new URLSearchParams(Object.entries(form).filter((pair) => Boolean(pair[1])));
-    navigate(params.toString() ? `/activity?${params}` : "/activity");
+    go({ ...form, customer: customer ? String(customer) : "" });
   };
   return (
     <Page title={t("activity.title")}>
       <p>{t("activity.intro")}</p>
+      {customer && (
+        <p>
+          {t("activity.customer_only")}{" "}
+          <button type="button" class="link" onClick={() => go({ ...form, customer: "" })}>
+            {t("activity.everyone")}
+          </button>
+        </p>
+      )}
       <form class="filters" onSubmit={apply} aria-label={t("activity.filter")}>
         <div class="field">
           <label for="activity-type">{t("activity.kind")}</label>
@@ -80,32 +121,47 @@ export function Activity({ session, query }: { session: Session; query: URLSearc
           <label for="activity-until">{t("activity.until")}</label>
           <input id="activity-until" type="date" value={form.until} onInput={(event) => setForm({ ...form, until: event.currentTarget.value })} />
         </div>
+        <label class="choice" for="activity-all">
+          <input
+            id="activity-all"
+            type="checkbox"
+            checked={form.all === "1"}
+            onChange={(event) => setForm({ ...form, all: event.currentTarget.checked ? "1" : "" })}
+          />{" "}
+          {t("activity.technical")}
+        </label>
         <button type="submit">{t("activity.apply")}</button>
       </form>
       <p>
-        <a href={`/api/audit/export.csv${csv.toString() ? `?${csv}` : ""}`} download>
+        <a href={`/api/audit/export.csv?${csv}`} download>
           {t("activity.csv")}
         </a>
       </p>
-      <ProblemAlert problem={first.problem ?? names.problem} />
-      {first.loading && <p role="status">{t("app.loading")}</p>}
-      {first.data && entries.length === 0 && <p>{t("activity.empty")}</p>}
-      {entries.length > 0 && (
-        <Table caption={t("activity.title")} headers={[t("activity.when"), t("activity.what"), t("activity.from")]}>
-              {entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td>{formatTime(entry.changed_at)}</td>
-                  <td>{describeEntry(entry, names.data ?? new Map(), labels)}</td>
-                  <td>{entry.ip ?? ""}</td>
-                </tr>
-              ))}
-        </Table>
-      )}
-      {hasMore && (
-        <button type="button" onClick={() => void more()}>
-          {t("activity.older")}
-        </button>
-      )}
+      <Lines pages={pages} caption={t("activity.title")} empty={t("activity.empty")} />
     </Page>
+  );
+}
+
+/** A customer's timeline, for its page: newest first, older pages on request. */
+export function CustomerTimeline({ customerId, canReadActivity }: { customerId: number; canReadActivity: boolean }): JSX.Element {
+  const pages = useOlderPages(async (before) => {
+    const page = await call(
+      api.GET("/api/customers/{customer_id}/timeline", {
+        params: { path: { customer_id: customerId }, query: { limit: PAGE_SIZE, before_id: before } },
+      }),
+    );
+    return { items: page.items.map(timelineLine), next_before_id: page.next_before_id };
+  }, [customerId]);
+  return (
+    <section aria-labelledby="customer-timeline">
+      <h2 id="customer-timeline">{t("timeline.title")}</h2>
+      <p>{t("timeline.intro")}</p>
+      {canReadActivity && (
+        <p>
+          <a href={`#/activity?customer=${customerId}`}>{t("timeline.all_activity")}</a>
+        </p>
+      )}
+      <Lines pages={pages} caption={t("timeline.title")} empty={t("timeline.empty")} />
+    </section>
   );
 }

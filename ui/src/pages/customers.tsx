@@ -10,6 +10,7 @@ import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components"
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
 import { navigate } from "../router";
+import { CustomerTimeline } from "./activity";
 import { CustomerVaults } from "./vaults";
 
 type Customer = Schemas["CustomerOut"];
@@ -256,7 +257,7 @@ function Details({ customer }: { customer: Customer }): JSX.Element {
   );
 }
 
-export function CustomerDetail(props: { id: number; query: URLSearchParams; canEdit: boolean }): JSX.Element {
+export function CustomerDetail(props: { id: number; query: URLSearchParams; canEdit: boolean; canReadActivity: boolean }): JSX.Element {
   const { id, query } = props;
   const loaded = useLoad(() => call(api.GET("/api/customers/{customer_id}", { params: { path: { customer_id: id } } })), [id]);
   const [saved, setSaved] = useState(query.get("saved") === "1");
@@ -287,6 +288,7 @@ export function CustomerDetail(props: { id: number; query: URLSearchParams; canE
         </section>
       )}
       {loaded.data && <CustomerVaults customerId={id} canEdit={props.canEdit} />}
+      {loaded.data && <CustomerTimeline customerId={id} canReadActivity={props.canReadActivity} />}
     </Page>
   );
 }

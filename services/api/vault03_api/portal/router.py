@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import mimetypes
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -28,13 +29,14 @@ from vault03_api.shares.credentials import (
     portal_cookie_name,
 )
 from vault03_api.shares.service import downloads_left
+from vault03_api.shown import shown_size
 from vault03_api.state import AppState
 from vault03_api.tokens import new_token
 from vault03_api.transactions import run_read, run_write
 from vault03_api.vaults.exceptions import BadUpload, TooLarge
 from vault03_api.vaults.models import StoredFile
 from vault03_api.vaults.multipart import FormBroken, MultipartFile
-from vault03_api.vaults.service import sanitise_filename
+from vault03_api.vaults.service import DEFAULT_MEDIA_TYPE, sanitise_filename
 from vault03_api.vaults.transfer import download_response, receive_file, send_file
 
 router = APIRouter(prefix="/s", tags=["portal"])
@@ -67,16 +69,6 @@ def _same_origin(request: Request, settings: ApiSettings) -> None:
         return
     if foreign_origin(origin, settings):
         raise PortalError(403, "This form must be sent from the page itself.")
-
-
-def size_text(size: int) -> str:
-    """A size for people, in the binary units of the upload limit's settings (5 GiB)."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            break
-        value /= 1024
-    return f"{size} bytes" if unit == "bytes" else f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 @router.get("/assets/portal.css", include_in_schema=False)
@@ -179,14 +171,15 @@ async def view(
             status_code=200,
         )
 
-    def rows(files: list[StoredFile]) -> list[dict[str, str]]:
+    def rows(files: list[StoredFile]) -> list[dict[str, Any]]:
         return [
             {
                 "id": stored.id,
                 "name": stored.name,
-                "size_text": size_text(stored.size),
+                "size_text": shown_size(stored.size),
                 "added": settings.shown_time(stored.created_at),
                 "added_iso": stored.created_at.isoformat(),
+                "preview": preview_type(stored) is not None,
             }
             for stored in files
         ]
@@ -205,7 +198,7 @@ async def view(
         files=rows(page.for_you),
         sent=rows(page.sent),
         csrf_token=page.portal.csrf_token,
-        max_size_text=size_text(settings.max_file_bytes),
+        max_size_text=shown_size(settings.max_file_bytes),
         max_files=MAX_FORM_FILES,
         uploaded=uploaded[:MAX_FORM_FILES],
         refused=[
@@ -305,22 +298,31 @@ def _portal_error(error: AppError) -> PortalError:
     return PortalError(error.status_code, error.message, headers=error.headers)
 
 
-@router.get(
-    "/{token}/files/{file_id}",
-    response_class=Response,
-    responses={
-        200: {"content": {"application/octet-stream": {}}},
-        206: {"content": {"application/octet-stream": {}}},
-        401: _HTML,
-        403: _HTML,
-        404: _HTML,
-        410: _HTML,
-        503: _HTML,
-    },
-)
-@public
-async def download(token: str, file_id: str, request: Request, state: StateDep) -> Response:
-    """A document, streamed and decrypted; one `Range: bytes=` range is honoured (206)."""
+_FILE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}},
+    206: {"content": {"application/octet-stream": {}}},
+    401: _HTML,
+    403: _HTML,
+    404: _HTML,
+    410: _HTML,
+    503: _HTML,
+}
+# Shown in the browser by the preview: images and PDFs, never active content (SVG, HTML...).
+PREVIEW_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def preview_type(stored: StoredFile) -> str | None:
+    """The type a document is previewed as: its own, or for one stored without a type
+    (octet-stream) the one its name says; None when that is not a previewable type."""
+    shown = stored.content_type
+    if shown == DEFAULT_MEDIA_TYPE:
+        shown = mimetypes.guess_type(stored.name, strict=False)[0] or shown
+    return shown if shown in PREVIEW_TYPES else None
+
+
+async def _send(
+    token: str, file_id: str, request: Request, state: StateDep, *, preview: bool
+) -> Response:
     range_header = request.headers.get("range")
     admitted = await run_write(
         state.engine,
@@ -345,7 +347,30 @@ async def download(token: str, file_id: str, request: Request, state: StateDep) 
         )
     except AppError as error:
         raise _portal_error(error) from None
-    return pages.protect(download_response(outgoing))
+    response = pages.protect(download_response(outgoing))
+    shown = preview_type(admitted) if preview else None
+    if shown is not None:
+        # Shown inline, but as a sandboxed document of its own: no script, no same origin.
+        disposition = response.headers["content-disposition"]
+        response.headers["Content-Disposition"] = disposition.replace("attachment", "inline", 1)
+        response.headers["Content-Type"] = shown
+        response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@router.get("/{token}/files/{file_id}", response_class=Response, responses=_FILE_ANSWERS)
+@public
+async def download(token: str, file_id: str, request: Request, state: StateDep) -> Response:
+    """A document, streamed and decrypted; one `Range: bytes=` range is honoured (206)."""
+    return await _send(token, file_id, request, state, preview=False)
+
+
+@router.get("/{token}/files/{file_id}/preview", response_class=Response, responses=_FILE_ANSWERS)
+@public
+async def preview(token: str, file_id: str, request: Request, state: StateDep) -> Response:
+    """A PDF or an image shown in the browser (sandboxed; counted like a download); any other
+    document is sent as a download."""
+    return await _send(token, file_id, request, state, preview=True)
 
 
 @dataclass(frozen=True)
