@@ -1,9 +1,10 @@
 // Small accessible building blocks: labelled fields with their errors, alerts, pages.
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 import type { Problem } from "./api/errors";
 import { fieldError } from "./api/errors";
+import { t } from "./messages";
 
 interface FieldProps {
   name: string;
@@ -115,5 +116,39 @@ export function Table(props: { caption: string; headers: string[]; children: Com
         <tbody>{props.children}</tbody>
       </table>
     </div>
+  );
+}
+
+/** A search in a list the server pages (its state lives in the list: see usePagedList). */
+export function ListSearch(props: { id: string; label: string; initial: string; onSearch: (q: string) => void }): JSX.Element {
+  const [text, setText] = useState(props.initial);
+  return (
+    <form
+      role="search"
+      class="search"
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onSearch(text);
+      }}
+    >
+      <label for={props.id}>{props.label}</label>
+      <input id={props.id} type="search" value={text} onInput={(event) => setText(event.currentTarget.value)} />
+      <button type="submit">{t("list.search")}</button>
+    </form>
+  );
+}
+
+/** Previous and next page of a list the server pages. */
+export function Pager(props: { label: string; page: number; hasNext: boolean; go: (page: number) => void }): JSX.Element {
+  return (
+    <nav class="pager" aria-label={props.label}>
+      <button type="button" disabled={props.page <= 1} onClick={() => props.go(props.page - 1)}>
+        {t("list.previous")}
+      </button>{" "}
+      <span>{t("list.page", { page: props.page })}</span>{" "}
+      <button type="button" disabled={!props.hasNext} onClick={() => props.go(props.page + 1)}>
+        {t("list.next")}
+      </button>
+    </nav>
   );
 }

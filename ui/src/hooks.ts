@@ -93,3 +93,41 @@ export function useOlderPages<T>(
   const more = next === null || loading ? null : () => fetchPage(next, latest.current, items);
   return { items, problem, loading, more };
 }
+
+export interface ListWindow {
+  limit: number;
+  offset: number;
+  q: string | null;
+}
+
+export interface PagedList<T> extends Loaded<T[]> {
+  page: number;
+  hasNext: boolean;
+  q: string;
+  /** Whether there is more than one page or a search: when paging and search are worth showing. */
+  large: boolean;
+  go: (page: number) => void;
+  search: (q: string) => void;
+}
+
+/** A list the server pages and searches: `pageSize` items per page (one more is asked for, to
+ * know whether a next page exists); a new search starts at the first page. */
+export function usePagedList<T>(load: (window: ListWindow) => Promise<T[]>, pageSize: number, keys: unknown[]): PagedList<T> {
+  const [page, setPage] = useState(1);
+  const [q, setQ] = useState("");
+  const loaded = useLoad(() => load({ limit: pageSize + 1, offset: (page - 1) * pageSize, q: q || null }), [...keys, page, q]);
+  const hasNext = (loaded.data?.length ?? 0) > pageSize;
+  return {
+    ...loaded,
+    data: loaded.data?.slice(0, pageSize),
+    page,
+    hasNext,
+    q,
+    large: page > 1 || hasNext || q !== "",
+    go: setPage,
+    search: (value: string) => {
+      setQ(value.trim());
+      setPage(1);
+    },
+  };
+}

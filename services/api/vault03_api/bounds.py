@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path
-from pydantic import BeforeValidator, Field
+from fastapi import Path, Query
+from pydantic import BaseModel, BeforeValidator, Field
 
 # The largest integer a JSON client (JavaScript's Number) holds exactly; SQLite stores up to
 # 2**63 - 1, and the OpenAPI document carries bounds as floats, which keep 2**53 - 1 exact.
@@ -28,6 +28,20 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 
 Count = Annotated[int, Field(ge=0, le=MAX_INTEGER), JSON_INTEGER]
 """A size or a count in a request body."""
+
+
+class Window(BaseModel):
+    """Query parameters of a list: `limit` items from `offset` in the list's order; without a
+    limit, the whole list (the console asks for one page, one more to know there is a next)."""
+
+    limit: int | None = Field(None, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=MAX_INTEGER)
+
+
+NameQuery = Annotated[
+    str | None, Query(max_length=200, description="Part of the name, in any case")
+]
+"""A search in names, from the query string."""
 
 Positive = Annotated[int, Field(ge=1, le=MAX_INTEGER), JSON_INTEGER]
 """An id, a limit or a number of days in a request body."""

@@ -575,7 +575,7 @@ export interface paths {
         };
         /**
          * List Vaults
-         * @description The customer's vaults with their file counts and sizes.
+         * @description The customer's vaults by name, with their file counts and sizes; `q` searches names.
          */
         get: operations["list_vaults_api_customers__customer_id__vaults_get"];
         put?: never;
@@ -616,7 +616,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Files */
+        /**
+         * List Files
+         * @description The vault's files by name; `q` searches names.
+         */
         get: operations["list_files_api_vaults__vault_id__files_get"];
         put?: never;
         /**
@@ -4650,7 +4653,12 @@ export interface operations {
     };
     list_vaults_api_customers__customer_id__vaults_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Part of the name, in any case */
+                q?: string | null;
+                limit?: number | null;
+                offset?: number;
+            };
             header?: never;
             path: {
                 customer_id: number;
@@ -5014,7 +5022,12 @@ export interface operations {
     };
     list_files_api_vaults__vault_id__files_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Part of the name, in any case */
+                q?: string | null;
+                limit?: number | null;
+                offset?: number;
+            };
             header?: never;
             path: {
                 vault_id: number;
@@ -5735,7 +5748,10 @@ export interface operations {
     };
     list_vault_shares_api_vaults__vault_id__shares_get: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number | null;
+                offset?: number;
+            };
             header?: never;
             path: {
                 vault_id: number;
@@ -5884,7 +5900,10 @@ export interface operations {
     };
     list_customer_shares_api_customers__customer_id__shares_get: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number | null;
+                offset?: number;
+            };
             header?: never;
             path: {
                 customer_id: number;

@@ -5,10 +5,10 @@ import { useEffect, useState } from "preact/hooks";
 
 import { call, ProblemError } from "../api/call";
 import { api, type Schemas } from "../api/client";
-import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
+import { Field, Notice, Page, Pager, ProblemAlert, Submit, Table } from "../components";
 import { confirmAction } from "../confirm";
 import { formatTime } from "../format";
-import { useLoad, useSubmit } from "../hooks";
+import { useLoad, usePagedList, useSubmit } from "../hooks";
 import { t } from "../messages";
 import { navigate } from "../router";
 
@@ -18,6 +18,7 @@ type Permission = Schemas["Permission"];
 type Delivery = Schemas["DeliveryOut"];
 type StoredFile = Schemas["FileOut"];
 const CHANNELS: Channel[] = ["sms", "postal", "email"];
+const SHARES_PAGE = 25;
 const SETTLED = new Set(["sent", "delivered", "failed", "dead"]);
 const DELIVERY_STATES = ["queued", "published", "retrying", "sent", "delivered", "failed", "dead"] as const;
 const ACCESS_EVENTS = ["view", "code", "download", "upload", "logout"] as const;
@@ -39,8 +40,11 @@ function inDays(days: number): string {
 }
 
 export function VaultShares({ vaultId }: { vaultId: number }): JSX.Element {
-  const path = { params: { path: { vault_id: vaultId } } };
-  const shares = useLoad(() => call(api.GET("/api/vaults/{vault_id}/shares", path)), [vaultId]);
+  const shares = usePagedList(
+    (window) => call(api.GET("/api/vaults/{vault_id}/shares", { params: { path: { vault_id: vaultId }, query: { limit: window.limit, offset: window.offset } } })),
+    SHARES_PAGE,
+    [vaultId],
+  );
   return (
     <section aria-labelledby="shares">
       <h2 id="shares">{t("shares.title")}</h2>
@@ -58,6 +62,7 @@ export function VaultShares({ vaultId }: { vaultId: number }): JSX.Element {
           ))}
         </ul>
       )}
+      {shares.large && <Pager label={t("shares.pages")} page={shares.page} hasNext={shares.hasNext} go={shares.go} />}
     </section>
   );
 }

@@ -7,18 +7,22 @@ import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import type { Problem } from "../api/errors";
 import { type Upload, UploadFailed, uploadFile } from "../api/upload";
-import { Field, Page, ProblemAlert, Submit, Table } from "../components";
+import { Field, ListSearch, Page, Pager, ProblemAlert, Submit, Table } from "../components";
 import { confirmAction } from "../confirm";
 import { formatBytes, formatTime } from "../format";
-import { useLoad, useSubmit } from "../hooks";
+import { useLoad, usePagedList, useSubmit } from "../hooks";
 import { t } from "../messages";
 import { NewShare, VaultShares } from "./shares";
 
 type StoredFile = Schemas["FileOut"];
+const VAULTS_PAGE = 25;
+const FILES_PAGE = 50;
 
 export function CustomerVaults({ customerId, canEdit }: { customerId: number; canEdit: boolean }): JSX.Element {
-  const vaults = useLoad(
-    () => call(api.GET("/api/customers/{customer_id}/vaults", { params: { path: { customer_id: customerId } } })),
+  const vaults = usePagedList(
+    (window) =>
+      call(api.GET("/api/customers/{customer_id}/vaults", { params: { path: { customer_id: customerId }, query: window } })),
+    VAULTS_PAGE,
     [customerId],
   );
   const [name, setName] = useState("");
@@ -38,7 +42,8 @@ export function CustomerVaults({ customerId, canEdit }: { customerId: number; ca
       <h2 id="vaults">{t("vaults.title")}</h2>
       <ProblemAlert problem={vaults.problem} />
       {vaults.loading && !vaults.data && <p role="status">{t("app.loading")}</p>}
-      {vaults.data?.length === 0 && <p>{t("vaults.empty")}</p>}
+      {vaults.large && <ListSearch id="vault-search" label={t("vaults.search")} initial={vaults.q} onSearch={vaults.search} />}
+      {vaults.data?.length === 0 && <p>{vaults.q ? t("vaults.none_found", { q: vaults.q }) : t("vaults.empty")}</p>}
       {vaults.data && vaults.data.length > 0 && (
         <ul class="vaults">
           {vaults.data.map((vault) => (
@@ -51,6 +56,7 @@ export function CustomerVaults({ customerId, canEdit }: { customerId: number; ca
           ))}
         </ul>
       )}
+      {vaults.large && <Pager label={t("vaults.pages")} page={vaults.page} hasNext={vaults.hasNext} go={vaults.go} />}
       {canEdit && (
         <form onSubmit={create} noValidate class="inline">
           <ProblemAlert problem={problem} />
@@ -157,7 +163,11 @@ function uploader(file: StoredFile, me: number): string {
 export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit: boolean }): JSX.Element {
   const path = { params: { path: { vault_id: id } } };
   const vault = useLoad(() => call(api.GET("/api/vaults/{vault_id}", path)), [id]);
-  const files = useLoad(() => call(api.GET("/api/vaults/{vault_id}/files", path)), [id]);
+  const files = usePagedList(
+    (window) => call(api.GET("/api/vaults/{vault_id}/files", { params: { path: { vault_id: id }, query: window } })),
+    FILES_PAGE,
+    [id],
+  );
   const removal = useSubmit();
   const remove = (file: StoredFile) =>
     removal.submit(async () => {
@@ -177,7 +187,8 @@ export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit
       )}
       <ProblemAlert problem={vault.problem ?? files.problem ?? removal.problem} />
       {files.loading && !files.data && <p role="status">{t("app.loading")}</p>}
-      {files.data?.length === 0 && <p>{t("files.empty")}</p>}
+      {files.large && <ListSearch id="file-search" label={t("files.search")} initial={files.q} onSearch={files.search} />}
+      {files.data?.length === 0 && <p>{files.q ? t("files.none_found", { q: files.q }) : t("files.empty")}</p>}
       {files.data && files.data.length > 0 && (
         <Table caption={t("files.title")} headers={[t("files.name"), t("files.size"), t("files.uploaded_by"), t("files.uploaded_at"), ...(canEdit ? [t("files.actions")] : [])]}>
               {files.data.map((file) => (
@@ -201,6 +212,7 @@ export function VaultPage({ id, me, canEdit }: { id: number; me: number; canEdit
               ))}
         </Table>
       )}
+      {files.large && <Pager label={t("files.pages")} page={files.page} hasNext={files.hasNext} go={files.go} />}
       {canEdit && (
         <Uploader
           vaultId={id}

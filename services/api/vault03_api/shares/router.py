@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
@@ -14,7 +14,7 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
-from vault03_api.bounds import MAX_INTEGER, RowId
+from vault03_api.bounds import MAX_INTEGER, RowId, Window
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
@@ -101,9 +101,13 @@ async def create_share(
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_vault_shares(vault_id: RowId, session: ReadSessionDep) -> list[ShareOut]:
+def list_vault_shares(
+    vault_id: RowId, session: ReadSessionDep, window: Annotated[Window, Depends()]
+) -> list[ShareOut]:
     """The vault's shares, newest first, with status and delivery statuses."""
-    shares = service.list_shares(session, vault_id=vault_id)
+    shares = service.list_shares(
+        session, vault_id=vault_id, limit=window.limit, offset=window.offset
+    )
     return views.shares_out(session, shares, now=clock.utcnow())
 
 
@@ -113,9 +117,13 @@ def list_vault_shares(vault_id: RowId, session: ReadSessionDep) -> list[ShareOut
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_customer_shares(customer_id: RowId, session: ReadSessionDep) -> list[ShareOut]:
+def list_customer_shares(
+    customer_id: RowId, session: ReadSessionDep, window: Annotated[Window, Depends()]
+) -> list[ShareOut]:
     """Every share of the customer's vaults, newest first."""
-    shares = service.list_shares(session, customer_id=customer_id)
+    shares = service.list_shares(
+        session, customer_id=customer_id, limit=window.limit, offset=window.offset
+    )
     return views.shares_out(session, shares, now=clock.utcnow())
 
 

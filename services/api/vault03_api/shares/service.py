@@ -433,9 +433,14 @@ def reissue(
 
 
 def list_shares(
-    session: Session, *, vault_id: int | None = None, customer_id: int | None = None
+    session: Session,
+    *,
+    vault_id: int | None = None,
+    customer_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Share]:
-    """Shares of a vault or of a customer, newest first."""
+    """Shares of a vault or of a customer, newest first, `limit` from `offset`."""
     statement = select(Share)
     if vault_id is not None:
         get_vault(session, vault_id=vault_id)
@@ -443,7 +448,8 @@ def list_shares(
     if customer_id is not None:
         get_customer(session, customer_id=customer_id)
         statement = statement.where(Share.customer_id == customer_id)
-    return list(session.exec(statement.order_by(col(Share.id).desc())).all())
+    statement = statement.order_by(col(Share.id).desc()).limit(limit).offset(offset)
+    return list(session.exec(statement).all())
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ metadata only, never contents."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
@@ -11,7 +13,7 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
-from vault03_api.bounds import RowId
+from vault03_api.bounds import NameQuery, RowId, Window
 from vault03_api.customers.exceptions import CustomerNotFound
 from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
@@ -46,6 +48,9 @@ def _vault_out(vault: Vault, usage: service.VaultUsage) -> VaultOut:
     )
 
 
+WindowDep = Annotated[Window, Depends()]
+
+
 def _vaults_out(session: SessionDep, vaults: list[Vault]) -> list[VaultOut]:
     usage = service.usage(session, vault_ids=[v.id for v in vaults if v.id is not None])
     return [_vault_out(v, usage.get(v.id or 0, service.VaultUsage())) for v in vaults]
@@ -78,9 +83,14 @@ def create_vault(customer_id: RowId, body: VaultIn, session: SessionDep) -> Vaul
     responses=error_responses(CustomerNotFound, *_ERRORS),
 )
 @access(*_READERS)
-def list_vaults(customer_id: RowId, session: ReadSessionDep) -> list[VaultOut]:
-    """The customer's vaults with their file counts and sizes."""
-    return _vaults_out(session, service.list_vaults(session, customer_id=customer_id))
+def list_vaults(
+    customer_id: RowId, session: ReadSessionDep, window: WindowDep, q: NameQuery = None
+) -> list[VaultOut]:
+    """The customer's vaults by name, with their file counts and sizes; `q` searches names."""
+    vaults = service.list_vaults(
+        session, customer_id=customer_id, query=q, limit=window.limit, offset=window.offset
+    )
+    return _vaults_out(session, vaults)
 
 
 @router.get(
@@ -138,14 +148,22 @@ def delete_customer(customer_id: RowId, session: SessionDep) -> None:
     responses=error_responses(VaultNotFound, *_ERRORS),
 )
 @access(*_READERS)
-async def list_files(vault_id: RowId, state: StateDep) -> list[FileOut]:
+async def list_files(
+    vault_id: RowId, state: StateDep, window: WindowDep, q: NameQuery = None
+) -> list[FileOut]:
+    """The vault's files by name; `q` searches names."""
     # One hop to a read thread (a ReadSessionDep route takes three: the session's start and
     # end, and the route itself): the crowd's most frequent request (bench/crowd.py).
-    return await run_read(state.engine, _files_out, vault_id=vault_id)
+    return await run_read(state.engine, _files_out, vault_id=vault_id, query=q, window=window)
 
 
-def _files_out(session: Session, *, vault_id: int) -> list[FileOut]:
-    return [_file_out(f) for f in service.list_files(session, vault_id=vault_id)]
+def _files_out(
+    session: Session, *, vault_id: int, query: str | None, window: Window
+) -> list[FileOut]:
+    files = service.list_files(
+        session, vault_id=vault_id, query=query, limit=window.limit, offset=window.offset
+    )
+    return [_file_out(f) for f in files]
 
 
 def _declared_size(request: Request) -> int | None:

@@ -120,15 +120,23 @@ def create_vault(
     return vault
 
 
-def list_vaults(session: Session, *, customer_id: int) -> list[Vault]:
+def list_vaults(
+    session: Session,
+    *,
+    customer_id: int,
+    query: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Vault]:
+    """The customer's vaults by name (those whose name holds `query`), `limit` from `offset`."""
     get_customer(session, customer_id=customer_id)
-    return list(
-        session.exec(
-            select(Vault)
-            .where(Vault.customer_id == customer_id, col(Vault.deleted_at).is_(None))
-            .order_by(col(Vault.name), col(Vault.id))
-        ).all()
+    statement = select(Vault).where(
+        Vault.customer_id == customer_id, col(Vault.deleted_at).is_(None)
     )
+    if query:
+        statement = statement.where(col(Vault.name).icontains(query.strip(), autoescape=True))
+    statement = statement.order_by(col(Vault.name), col(Vault.id)).limit(limit).offset(offset)
+    return list(session.exec(statement).all())
 
 
 def update_vault(
@@ -290,15 +298,23 @@ def add_file(
     return stored
 
 
-def list_files(session: Session, *, vault_id: int) -> list[StoredFile]:
+def list_files(
+    session: Session,
+    *,
+    vault_id: int,
+    query: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[StoredFile]:
+    """The vault's live files by name (those whose name holds `query`), `limit` from `offset`."""
     get_vault(session, vault_id=vault_id)
-    return list(
-        session.exec(
-            select(StoredFile)
-            .where(StoredFile.vault_id == vault_id, col(StoredFile.deleted_at).is_(None))
-            .order_by(col(StoredFile.name), col(StoredFile.created_at))
-        ).all()
+    statement = select(StoredFile).where(
+        StoredFile.vault_id == vault_id, col(StoredFile.deleted_at).is_(None)
     )
+    if query:
+        statement = statement.where(col(StoredFile.name).icontains(query.strip(), autoescape=True))
+    statement = statement.order_by(col(StoredFile.name), col(StoredFile.created_at))
+    return list(session.exec(statement.limit(limit).offset(offset)).all())
 
 
 def get_file(session: Session, *, file_id: str) -> StoredFile:
