@@ -229,13 +229,16 @@ def test_api_alone_creates_its_key_and_applies_its_migrations(
 
 
 def test_email_alone_renders_its_packaged_templates(alone: dict[str, Path], tmp_path: Path) -> None:
+    """...and its translations: the catalogues travel in vault03_common's wheel."""
     code = (
         "from vault03_common.events import EmailPayload\n"
         "from vault03_email.render import render_bodies\n"
         "from vault03_email.settings import EmailSettings\n"
         "payload = EmailPayload(to='a@example.org', template='notice', subject='s',"
-        " context={'body': 'Hello from the image', 'office': {'name': 'Cabinet'}})\n"
+        " context={'body': 'Hello from the image', 'office': {'name': 'Cabinet'},"
+        " 'language': 'fr'})\n"
         "text, html = render_bodies(payload, EmailSettings())\n"
-        "print('Hello from the image' in text and 'Hello from the image' in html)"
+        "print('Hello from the image' in text and 'Hello from the image' in html,"
+        " text.startswith('Madame, Monsieur,'))"
     )
-    assert _run(alone["email"], code, tmp_path) == "True\n"
+    assert _run(alone["email"], code, tmp_path) == "True True\n"

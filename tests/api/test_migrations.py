@@ -236,3 +236,25 @@ def test_share_deliveries_keep_their_rows_and_may_then_be_reminders(tmp_path: Pa
         connection.exec_driver_sql(insert, ("reminder",))
         connection.exec_driver_sql("DELETE FROM shares")  # still cascades to its deliveries
         assert connection.exec_driver_sql("SELECT count(*) FROM share_deliveries").scalar() == 0
+
+
+def test_customers_and_shares_from_before_languages_get_the_office_s(tmp_path: Path) -> None:
+    from alembic import command
+
+    from vault03_api.migrations import alembic_config
+
+    engine = create_db_engine(tmp_path / "data.db")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0016")
+        one_vault(connection)
+    upgrade_database(
+        engine,
+        database=tmp_path / "data.db",
+        backup_dir=tmp_path / "backup",
+        default_language="de",
+    )
+    with engine.connect() as connection:
+        languages = connection.exec_driver_sql("SELECT language FROM customers").scalars().all()
+    assert languages == ["de"]

@@ -1,18 +1,23 @@
 """The message contracts: every kind the API can enqueue, built as the API builds it, goes
-through the relay's JSON and is rendered by the real email, SMS, letter and Telegram workers."""
+through the relay's JSON and is rendered by the real email, SMS, letter and Telegram workers,
+in every language (Telegram goes to the operators' chat: their alerts stay in English)."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
-from datetime import date
+import re
+from datetime import UTC, date, datetime
+from html import unescape
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
+from vault03_common import i18n
 from vault03_common.address import PostalAddress
 from vault03_common.events import (
     SCHEMA_VERSION,
@@ -27,6 +32,7 @@ from vault03_common.messages import (
     AccountLocked,
     ByEmail,
     ByLetter,
+    ByPerson,
     BySms,
     ByTelegram,
     DeadLetterAlert,
@@ -60,7 +66,7 @@ from vault03_sms.settings import SmsSettings
 
 LINK = "https://vault.example.org/s/Q2FmZS1iYWJlLWRlYWQtYmVlZg"
 SET_PASSWORD = "https://vault.example.org/set-password#token=N3ZkZjg5MmxrczBk"
-WHEN = "2026-12-31 18:00 UTC"
+WHEN = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
 NOTICE_BODY = "Ana Lima opened the share of 'Tax 2026' at 2026-12-01 09:14 UTC from 203.0.113.9."
 
 OFFICE = Office(
@@ -68,6 +74,7 @@ OFFICE = Office(
     email="contact@cabinet-dupont.example",
     phone="+33 4 78 00 00 00",
     address=("8 quai Saint-Vincent", "69001 Lyon"),
+    time_zone="Europe/Paris",
 )
 
 EXAMPLES: dict[str, Message] = {
@@ -85,7 +92,7 @@ EXAMPLES: dict[str, Message] = {
     "share_reminder": ShareReminder(
         office=OFFICE,
         vault_name="Tax 2026",
-        link_sent_at="2026-12-01 09:14 UTC",
+        link_sent_at=datetime(2026, 12, 1, 9, 14, tzinfo=UTC),
         link_subject="Documents requested: Tax 2026",
         code_channel="postal",
         expires_at=WHEN,
@@ -133,19 +140,70 @@ EXAMPLES: dict[str, Message] = {
         office=OFFICE, subject="VAULT03 test", body="This is a test message from VAULT03."
     ),
     "maintenance_notice": MaintenanceNotice(
-        office=OFFICE, starts_at=WHEN, ends_at="2027-01-01 02:00 UTC", reason="Database upgrade"
+        office=OFFICE,
+        starts_at=WHEN,
+        ends_at=datetime(2027, 1, 1, 2, 0, tzinfo=UTC),
+        reason="Database upgrade",
     ),
-    "service_restored": ServiceRestored(office=OFFICE, restored_at="2027-01-01 01:40 UTC"),
+    "service_restored": ServiceRestored(
+        office=OFFICE, restored_at=datetime(2027, 1, 1, 1, 40, tzinfo=UTC)
+    ),
     "security_alert": SecurityAlert(text="VAULT03: login locked for account:ana@example.org"),
     "dead_letter_alert": DeadLetterAlert(
         text="VAULT03: delivery 0193 (email, share_link) was given up after 8 attempt(s)"
     ),
 }
 ADDRESS = PostalAddress(
-    name="Hélène Dubois", line1="12 rue des Lilas", postal_code="69003", city="Lyon"
+    name="Hélène Dubois", line1="12 rue des Lilas", postal_code="69003", city="Lyon", country="DE"
 )
 # Fields a template shows in words rather than as given.
-SHOWN_OTHERWISE = {("share_link", "code_channel"), ("share_reminder", "code_channel")}
+SHOWN_OTHERWISE = {
+    ("share_link", "code_channel"),
+    ("share_reminder", "code_channel"),
+    ("invitation", "role"),
+}
+# Words of English that no French or German text has (names and the example's own data
+# are taken out of the text first).
+ENGLISH = {
+    "the",
+    "your",
+    "you",
+    "and",
+    "with",
+    "this",
+    "please",
+    "until",
+    "shared",
+    "been",
+    "have",
+    "has",
+    "will",
+    "here",
+    "which",
+    "never",
+    "anyone",
+    "our",
+    "when",
+    "reply",
+    "sent",
+    "valid",
+    "access",
+    "account",
+    "documents",
+    "requested",
+    "maintenance",
+    "available",
+    "password",
+    "link",
+    "hello",
+    "dear",
+    "alert",
+    "code",
+    "questions",
+    "contact",
+}
+# ... except where the language has the same word.
+SAME_WORD = {"de": {"link", "code"}, "fr": {"code", "contact", "documents"}}
 
 
 def addressed(message: Message, channel: Channel) -> Outgoing:
@@ -178,6 +236,48 @@ def cases() -> list[tuple[str, Channel]]:
     return [(kind, channel) for kind, cls in KINDS.items() for channel in sorted(cls.channels())]
 
 
+def in_language(message: Message, language: str) -> Message:
+    """The example as the API builds it for a reader of `language`."""
+    if not isinstance(message, ByPerson):
+        return message
+    return type(message).model_validate({**message.model_dump(), "language": language})
+
+
+def language_cases() -> list[tuple[str, Channel, str]]:
+    return [
+        (kind, channel, language)
+        for kind, channel in cases()
+        if channel is not Channel.TELEGRAM
+        for language in i18n.LANGUAGES
+    ]
+
+
+def _data(message: Message) -> list[str]:
+    """The example's own texts (names, free text the API composed): not the template's."""
+    values: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            values.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                collect(item)
+
+    collect(message.model_dump(mode="json"))
+    return [*values, "Ana Lima", "ana@example.org", *ADDRESS.lines()]
+
+
+def english_left(text: str, message: Message, language: str) -> set[str]:
+    """English words in a French or German text, once the example's own data is taken out."""
+    for value in sorted(_data(message), key=len, reverse=True):
+        text = text.replace(value, " ")
+    words = {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
+    return words & (ENGLISH - SAME_WORD.get(language, set()))
+
+
 def test_every_kind_has_an_example_and_a_channel() -> None:
     assert set(EXAMPLES) == set(KINDS)
     for kind, example in EXAMPLES.items():
@@ -187,11 +287,18 @@ def test_every_kind_has_an_example_and_a_channel() -> None:
 
 def _shown_fields(kind: str, message: Message) -> list[str]:
     fields = type(message).model_fields
-    return [
-        str(getattr(message, name))
-        for name, field in fields.items()
-        if field.is_required() and (kind, name) not in SHOWN_OTHERWISE and name != "office"
-    ]
+    shown = []
+    for name, field in fields.items():
+        if not field.is_required() or (kind, name) in SHOWN_OTHERWISE or name == "office":
+            continue
+        value = getattr(message, name)
+        assert isinstance(message, ByPerson) or not isinstance(value, datetime)
+        shown.append(
+            message.when(value)
+            if isinstance(message, ByPerson) and isinstance(value, datetime)
+            else str(value)
+        )
+    return shown
 
 
 @pytest.mark.parametrize(("kind", "channel"), cases())
@@ -216,7 +323,7 @@ def test_each_kind_renders_on_each_of_its_channels(
             sms = prepare_sms(event, SmsSettings())
             assert isinstance(message, BySms)
             assert sms.text == message.sms_text() and sms.to == "+33612345678"
-            assert sms.text.startswith("Cabinet Dupont: ")
+            assert sms.text.startswith("Cabinet Dupont")
         case Channel.POSTAL:
             assert isinstance(event.payload, PostalPayload)
             pdf = render_letter(event.payload, PostalSettings(), today=date(2026, 12, 1))
@@ -232,6 +339,66 @@ def test_each_kind_renders_on_each_of_its_channels(
             line = json.loads((tmp_path / "telegram.jsonl").read_text())
             assert isinstance(message, ByTelegram)
             assert line["text"] == message.telegram_text() and line["chat_id"] == "-100123"
+
+
+def _rendered_texts(message: Message, channel: Channel) -> list[str]:
+    """What the reader gets: subject and bodies, the SMS text, or the letter's text."""
+    event = relayed(addressed(message, channel))
+    match channel:
+        case Channel.EMAIL:
+            email = render_email(event, EmailSettings())
+            html = unescape(re.sub(r"<[^>]+>", " ", email.html))
+            return [email.subject, email.text, html]
+        case Channel.SMS:
+            return [prepare_sms(event, SmsSettings()).text]  # within the segment limit
+        case Channel.POSTAL:
+            assert isinstance(event.payload, PostalPayload)
+            pdf = render_letter(event.payload, PostalSettings(), today=date(2026, 12, 1))
+            return [PdfReader(io.BytesIO(pdf)).pages[0].extract_text()]
+    raise AssertionError(channel)
+
+
+@pytest.mark.parametrize(("kind", "channel", "language"), language_cases())
+def test_each_kind_is_written_in_each_language(kind: str, channel: Channel, language: str) -> None:
+    message = in_language(EXAMPLES[kind], language)
+    assert isinstance(message, ByPerson) and message.language == language
+    texts = _rendered_texts(message, channel)
+    assert OFFICE.name in texts[-1]
+    for text in texts:
+        if language != i18n.SOURCE_LANGUAGE:
+            assert not english_left(text, message, language), (kind, channel, language, text)
+    times = [value for value in message.model_dump().values() if isinstance(value, datetime)]
+    for moment in times:
+        shown = i18n.moment(moment, language=language, time_zone="Europe/Paris")
+        assert any(_spaced(shown) in _spaced(text) for text in texts), (kind, shown)
+    if channel is Channel.POSTAL:
+        country = {"en": "GERMANY", "fr": "ALLEMAGNE", "de": "DEUTSCHLAND"}[language]
+        dated = {"en": "December 1, 2026", "fr": "1 decembre 2026", "de": "1. Dezember 2026"}
+        assert country in texts[0] and dated[language] in texts[0].replace("é", "e")
+
+
+def _spaced(text: str) -> str:
+    """Non-breaking spaces as plain ones (the letter's core fonts print them so)."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_a_message_is_written_in_the_office_language_unless_told() -> None:
+    office = OFFICE.model_copy(update={"language": "de"})
+    code = AccessCode(office=office, access_code="K7Q-42X-9PD", vault_name="Steuer 2026")
+    assert code.language == "de" and "Zugangscode" in code.sms_text()
+    told = AccessCode(
+        office=office, language="fr", access_code="K7Q-42X-9PD", vault_name="Impôts 2026"
+    )
+    assert "code d'accès" in told.sms_text()
+    with pytest.raises(ValueError, match="language"):
+        AccessCode(office=office, language="es", access_code="K7", vault_name="V")  # type: ignore[arg-type]
+
+
+def test_times_are_shown_in_the_office_time_zone() -> None:
+    code = AccessCode(office=OFFICE, access_code="K7Q-42X-9PD", vault_name="Tax", expires_at=WHEN)
+    assert "December 31, 2026, 6:00" in code.sms_text()  # 17:00 UTC is 18:00 in Paris
+    french = in_language(code, "fr")
+    assert isinstance(french, AccessCode) and "31 décembre 2026, 18:00" in french.sms_text()
 
 
 def test_every_template_is_sent_by_some_kind() -> None:

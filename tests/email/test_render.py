@@ -10,6 +10,7 @@ from vault03_email.render import TEMPLATES, render_email
 from vault03_email.settings import EmailSettings
 
 OFFICE = {"name": "Cabinet Dupont", "email": "contact@cabinet-dupont.example"}
+# Times as text, as deliveries queued before languages carry them: shown as they are.
 FIELDS: dict[str, dict[str, Any]] = {
     "notice": {"body": "The office is closed on Friday."},
     "share_link": {

@@ -45,7 +45,8 @@ def test_access_code_letter_has_address_code_and_qr_on_page_one() -> None:
         assert line in text
     assert "Access code: K7Q-42X-9PD" in text
     assert "Succession Dubois" in text
-    assert "2026-12-01" in text
+    assert "December 1, 2026" in text  # the letter's date, as its language writes it
+    assert "\nFRANCE\n" in text  # the country named, on the address's last line
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert len(page.images) == 1  # the QR code of the share link
 
@@ -96,3 +97,21 @@ def test_characters_outside_latin1_do_not_break_the_letter() -> None:
         today=date(2026, 12, 1),
     )
     assert "?ukasz Wa?esa" in page_one_text(pdf)
+
+
+def test_a_french_letter_names_the_country_and_the_date_in_french() -> None:
+    payload = PostalPayload(
+        address=ADDRESS.model_copy(update={"country": "DE"}),
+        template="access_code",
+        context={
+            "office": {**OFFICE, "time_zone": "Europe/Paris"},
+            "language": "fr",
+            "access_code": "K7Q-42X-9PD",
+            "vault_name": "Succession Dubois",
+            "expires_at": "2026-12-31T17:00:00Z",
+        },
+    )
+    text = page_one_text(render_letter(payload, PostalSettings(), today=date(2026, 12, 1)))
+    assert "\nALLEMAGNE\n" in text and "\n1 décembre 2026\n" in text
+    assert "Code d'accès : K7Q-42X-9PD" in text
+    assert "Ce code est valable jusqu'au 31 décembre 2026, 18:00" in text

@@ -49,7 +49,12 @@ def migrate() -> None:
     """Apply pending migrations (a copy of the database is taken first)."""
     settings = ApiSettings()
     engine = create_db_engine(settings.database_path)
-    copy = upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
+    copy = upgrade_database(
+        engine,
+        database=settings.database_path,
+        backup_dir=settings.backup_dir,
+        default_language=settings.language,
+    )
     click.echo(f"migrated; copy taken before: {copy}" if copy else "database is up to date")
 
 

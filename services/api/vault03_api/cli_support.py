@@ -28,7 +28,12 @@ def open_database(settings: ApiSettings) -> Engine:
     """The API's database, brought to the current schema, its changes audited."""
     install_audit_hooks()
     engine = create_db_engine(settings.database_path)
-    upgrade_database(engine, database=settings.database_path, backup_dir=settings.backup_dir)
+    upgrade_database(
+        engine,
+        database=settings.database_path,
+        backup_dir=settings.backup_dir,
+        default_language=settings.language,
+    )
     return engine
 
 

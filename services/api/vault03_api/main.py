@@ -100,6 +100,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             engine,
             database=settings.database_path,
             backup_dir=settings.backup_dir,
+            default_language=settings.language,
         )
         await _check_keys(engine, settings)
         blobs = BlobStore(settings.files_dir)

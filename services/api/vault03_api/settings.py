@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -16,6 +16,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from vault03_common import i18n
 from vault03_common.messages import Office
 from vault03_common.settings import ServiceSettings
 
@@ -85,8 +86,8 @@ class ApiSettings(ServiceSettings):
     """An HTTPS URL of the office's logo, shown at the top of emails (none when unset)."""
     time_zone: str = "UTC"
     """The office's time zone (IANA name, e.g. Europe/Paris): times in messages and pages."""
-    language: Literal["en"] = "en"
-    """The default language of messages and pages (English only for now)."""
+    language: i18n.Language = "en"
+    """The office's default language (en, fr, de): staff messages, and customers' unless set."""
 
     # Identity (docs/identity.md).
     session_idle_minutes: int = Field(30, ge=1)
@@ -183,19 +184,27 @@ class ApiSettings(ServiceSettings):
     @property
     def office(self) -> Office:
         """The office's identity as messages carry it (the development one when unset)."""
+        where = {"language": self.language, "time_zone": self.time_zone}
         if not self.office_name:
-            return DEVELOPMENT_OFFICE
+            return DEVELOPMENT_OFFICE.model_copy(update=where)
         return Office(
             name=self.office_name,
             email=self.office_email,
             phone=self.office_phone,
             address=tuple(self.office_address),
             logo_url=self.office_logo_url,
+            **where,
         )
 
-    def shown_time(self, value: datetime) -> str:
-        """A moment as people read it: in the office's time zone, with the zone's abbreviation."""
-        return value.astimezone(ZoneInfo(self.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
+    def shown_time(self, value: datetime, *, language: str | None = None) -> str:
+        """A moment as people read it: in the office's time zone, written as `language` (the
+        office's by default) writes it, the zone named."""
+        return i18n.moment(value, language=language or self.language, time_zone=self.time_zone)
+
+    def gettext(self, message: str, *, language: str | None = None, **values: Any) -> str:
+        """`message` in `language` (the office's by default), `%(name)s` filled from `values`."""
+        translated = i18n.translations(language or self.language).gettext(message)
+        return translated % values if values else translated
 
     @model_validator(mode="after")
     def _secure_cookie_outside_development(self) -> ApiSettings:

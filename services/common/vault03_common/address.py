@@ -6,6 +6,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vault03_common import i18n
+
 
 class AddressColumns(Protocol):
     """Anything that keeps an address as columns (a customer, a share, a share's recipient)."""
@@ -34,13 +36,14 @@ class PostalAddress(BaseModel):
     city: str
     country: str = Field("FR", min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
 
-    def lines(self) -> list[str]:
-        """The address as printed, one line each."""
+    def lines(self, *, language: str = i18n.SOURCE_LANGUAGE) -> list[str]:
+        """The address as printed, one line each, the country named in `language` in capitals
+        (as the postal services ask for it on the last line)."""
         lines = [self.name, self.line1]
         if self.line2:
             lines.append(self.line2)
         lines.append(f"{self.postal_code} {self.city}".strip())
-        lines.append(self.country)
+        lines.append(i18n.country_name(self.country, language=language).upper())
         return lines
 
     def label(self) -> str:

@@ -12,10 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from vault03_common import i18n
 from vault03_common.address import PostalAddress
 from vault03_common.events import (
     Channel,
@@ -31,6 +42,10 @@ from vault03_common.events import (
 M = TypeVar("M", bound="Message")
 Text = Annotated[str, Field(min_length=1)]
 """A field a message cannot do without: present and not empty."""
+Moment = Annotated[AwareDatetime | str, Field(union_mode="left_to_right")]
+"""A moment (with its offset): shown in the office's time zone, as the message's language
+writes it. Text that is no moment is a time already written out, as deliveries queued before
+languages carry it: shown as it is."""
 
 KINDS: dict[str, type[Message]] = {}
 """Every kind of message the API can enqueue, by kind name."""
@@ -108,6 +123,19 @@ class Office(BaseModel):
     address: tuple[str, ...] = ()
     """The return address printed on letters, one line each."""
     logo_url: str | None = None
+    language: i18n.Language = i18n.SOURCE_LANGUAGE
+    """The office's default language: what its staff read, and customers unless they chose."""
+    time_zone: str = "UTC"
+    """The IANA time zone every time in a message is shown in."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name") from exc
+        return value
 
     def contact(self) -> str:
         """How to reach the office: its name with its email and phone, when known."""
@@ -116,9 +144,38 @@ class Office(BaseModel):
 
 
 class ByPerson(Message):
-    """A kind a person reads (email, SMS, letter): it names the office that sends it."""
+    """A kind a person reads (email, SMS, letter): it names the office that sends it, and is
+    written in `language` (the recipient's; the office's default when the API names none)."""
 
     office: Office
+    language: i18n.Language = i18n.SOURCE_LANGUAGE
+    """Filled from the office's language when the API names none."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _office_language_by_default(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("language") is None:
+            office = data.get("office")
+            language = (
+                office.language
+                if isinstance(office, Office)
+                else office.get("language")
+                if isinstance(office, Mapping)
+                else None
+            )
+            data = {**data, "language": language or i18n.SOURCE_LANGUAGE}
+        return data
+
+    def gettext(self, message: str, **values: Any) -> str:
+        """`message` in the message's language, `%(name)s` placeholders filled from `values`."""
+        translated = i18n.translations(self.language).gettext(message)
+        return translated % values if values else translated
+
+    def when(self, value: datetime | str) -> str:
+        """A moment as the reader reads it: the office's time zone, the message's language."""
+        if isinstance(value, str):
+            return value
+        return i18n.moment(value, language=self.language, time_zone=self.office.time_zone)
 
 
 class ByEmail(ByPerson):
@@ -187,20 +244,23 @@ class ShareLink(ByEmail):
     link: Text
     vault_name: Text
     code_channel: CodeChannelName
-    expires_at: str | None = None
+    expires_at: Moment | None = None
     message: str | None = None
     file_request: bool = False
     """An upload-only share: the recipient is asked for documents, none are sent."""
 
     def email_subject(self) -> str:
-        return share_subject(vault_name=self.vault_name, file_request=self.file_request)
+        return share_subject(
+            vault_name=self.vault_name, file_request=self.file_request, language=self.language
+        )
 
 
-def share_subject(*, vault_name: str, file_request: bool) -> str:
+def share_subject(*, vault_name: str, file_request: bool, language: str) -> str:
     """The subject of a share's link email, which a reminder names so it can be found."""
+    gettext = i18n.translations(language).gettext
     if file_request:
-        return f"Documents requested: {vault_name}"
-    return f"Documents shared with you: {vault_name}"
+        return gettext("Documents requested: %(vault)s") % {"vault": vault_name}
+    return gettext("Documents shared with you: %(vault)s") % {"vault": vault_name}
 
 
 class ShareReminder(ByEmail, BySms):
@@ -212,27 +272,34 @@ class ShareReminder(ByEmail, BySms):
     template: ClassVar[str] = "share_reminder"
 
     vault_name: Text
-    link_sent_at: Text
-    """When the link email went (in the office's time zone)."""
+    link_sent_at: Moment
+    """When the link email went."""
     link_subject: Text
     code_channel: CodeChannelName
-    expires_at: Text
+    expires_at: Moment
     file_request: bool = False
 
     def email_subject(self) -> str:
-        return f"Reminder: {self.link_subject}"
+        return self.gettext("Reminder: %(subject)s", subject=self.link_subject)
 
     def sms_text(self) -> str:
+        values = {
+            "office": self.office.name,
+            "vault": self.vault_name,
+            "sent": self.when(self.link_sent_at),
+            "until": self.when(self.expires_at),
+        }
         if self.file_request:
-            return (
-                f"{self.office.name}: a reminder that we are waiting for the documents requested "
-                f'in "{self.vault_name}". Send them through the link in our email of '
-                f"{self.link_sent_at}, valid until {self.expires_at}."
+            return self.gettext(
+                "%(office)s: a reminder that we are waiting for the documents requested in "
+                '"%(vault)s". Send them through the link in our email of %(sent)s, valid until '
+                "%(until)s.",
+                **values,
             )
-        return (
-            f'{self.office.name}: a reminder that documents shared with you in "{self.vault_name}" '
-            f"are waiting. Open them through the link in our email of {self.link_sent_at}, "
-            f"valid until {self.expires_at}."
+        return self.gettext(
+            '%(office)s: a reminder that documents shared with you in "%(vault)s" are waiting. '
+            "Open them through the link in our email of %(sent)s, valid until %(until)s.",
+            **values,
         )
 
 
@@ -244,21 +311,27 @@ class AccessCode(ByEmail, BySms, ByLetter):
 
     access_code: Text
     vault_name: Text
-    expires_at: str | None = None
+    expires_at: Moment | None = None
     link: str | None = None
     file_request: bool = False
     """The code opens a request for documents (an upload-only share)."""
 
     def email_subject(self) -> str:
-        return f"Your access code: {self.vault_name}"
+        return self.gettext("Your access code: %(vault)s", vault=self.vault_name)
 
     def sms_text(self) -> str:
-        valid = f" Valid until {self.expires_at}." if self.expires_at else ""
-        purpose = "to send the documents requested for" if self.file_request else "for"
-        return (
-            f'{self.office.name}: your access code {purpose} "{self.vault_name}": '
-            f"{self.access_code}.{valid} Never give it to anyone."
-        )
+        values = {"office": self.office.name, "vault": self.vault_name, "code": self.access_code}
+        if self.file_request:
+            text = self.gettext(
+                '%(office)s: your access code to send the documents requested for "%(vault)s": '
+                "%(code)s.",
+                **values,
+            )
+        else:
+            text = self.gettext('%(office)s: your access code for "%(vault)s": %(code)s.', **values)
+        if self.expires_at:
+            text += " " + self.gettext("Valid until %(when)s.", when=self.when(self.expires_at))
+        return text + " " + self.gettext("Never give it to anyone.")
 
 
 # --- to staff -----------------------------------------------------------------------------
@@ -273,10 +346,10 @@ class StaffInvitation(ByEmail):
     link: Text
     inviter_name: Text
     role: Text
-    expires_at: Text
+    expires_at: Moment
 
     def email_subject(self) -> str:
-        return "Your VAULT03 account"
+        return self.gettext("Your account at %(office)s", office=self.office.name)
 
 
 class PasswordReset(ByEmail):
@@ -286,11 +359,11 @@ class PasswordReset(ByEmail):
     template: ClassVar[str] = "password_reset"
 
     link: Text
-    expires_at: Text
+    expires_at: Moment
     requested_ip: str | None = None
 
     def email_subject(self) -> str:
-        return "Reset your VAULT03 password"
+        return self.gettext("Reset your password at %(office)s", office=self.office.name)
 
 
 class AccountLocked(ByEmail):
@@ -300,13 +373,15 @@ class AccountLocked(ByEmail):
     template: ClassVar[str] = "security_alert"
 
     event: Text
-    occurred_at: Text
+    occurred_at: Moment
     ip: str | None = None
     details: str | None = None
     action: str | None = None
 
     def email_subject(self) -> str:
-        return "VAULT03 security alert: your account was locked"
+        return self.gettext(
+            "Security alert from %(office)s: your account was locked", office=self.office.name
+        )
 
 
 class Notice(ByEmail):
@@ -320,7 +395,7 @@ class Notice(ByEmail):
     """The item the notice is about, in the staff console (a notice to staff has one)."""
 
     def email_subject(self) -> str:
-        return self.subject or "VAULT03"
+        return self.subject or self.office.name
 
 
 class ShareLockedNotice(Notice):
@@ -350,12 +425,12 @@ class ShareExpiryWarning(ByEmail):
 
     vault_name: Text
     recipient_name: Text
-    expires_at: Text
+    expires_at: Moment
     console_url: Text
     file_request: bool = False
 
     def email_subject(self) -> str:
-        return f"Share expires soon: {self.vault_name}"
+        return self.gettext("Share expires soon: %(vault)s", vault=self.vault_name)
 
 
 class SendTestMessage(Notice, BySms, ByLetter, ByTelegram):
@@ -379,13 +454,19 @@ class MaintenanceNotice(ByEmail):
     kind: ClassVar[str] = "maintenance_notice"
     template: ClassVar[str] = "maintenance_notice"
 
-    starts_at: Text
-    ends_at: Text
+    starts_at: Moment
+    ends_at: Moment
     reason: str | None = None
     details: str | None = None
+    short_notice: bool = False
+    """An emergency window, announced with less than the usual notice."""
 
     def email_subject(self) -> str:
-        return f"VAULT03 maintenance on {self.starts_at}"
+        return self.gettext(
+            "%(office)s: service maintenance on %(when)s",
+            office=self.office.name,
+            when=self.when(self.starts_at),
+        )
 
 
 class ServiceRestored(ByEmail):
@@ -394,11 +475,11 @@ class ServiceRestored(ByEmail):
     kind: ClassVar[str] = "service_restored"
     template: ClassVar[str] = "service_restored"
 
-    restored_at: Text
+    restored_at: Moment
     details: str | None = None
 
     def email_subject(self) -> str:
-        return "VAULT03 is available again"
+        return self.gettext("%(office)s: the service is available again", office=self.office.name)
 
 
 # --- to the operators' chat ---------------------------------------------------------------

@@ -2,27 +2,32 @@
 
 Each template renders a text and an HTML body from the message its payload carries: the
 fields are the message contracts' (`vault03_common.messages`), read back with the same model
-the API built. Times are passed as display strings (already in the office's time zone).
-Every message names the office that sends it (`office`: the From name and the signature);
-`to_name` (from the payload) and `sender_name` (the office's name) are available to every
-template.
+the API built. Each is written in the message's `language` through the gettext catalogues
+(`vault03_common.i18n`), times by the `moment` filter in the office's time zone. Every message
+names the office that sends it (`office`: the From name and the signature); `to_name` (from the
+payload) and `sender_name` (the office's name) are available to every template.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
 import jinja2
 
+from vault03_common import i18n
 from vault03_common.events import SCHEMA_VERSION, Channel, DeliveryRequested, EmailPayload
+from vault03_common.i18n import N_
 from vault03_common.messages import (
     ByPerson,
     Message,
     ShareLink,
     ShareReminder,
+    StaffInvitation,
     UnreadableMessage,
     read_message,
     templates,
@@ -53,20 +58,46 @@ TEMPLATES: dict[str, TemplateSpec] = {
     name: TemplateSpec.of(model) for name, model in templates(Channel.EMAIL).items()
 }
 
+
 _CODE_CHANNEL_TEXT = {
-    "sms": "by text message",
-    "postal": "by post",
-    "email": "in another email",
+    "sms": N_("You will also need an access code, which reaches you separately by text message."),
+    "postal": N_("You will also need an access code, which reaches you separately by post."),
+    "email": N_(
+        "You will also need an access code, which reaches you separately in another email."
+    ),
 }
+# A reminder: the code has already gone.
+_CODE_SENT_TEXT = {
+    "sms": N_("You will also need the access code that reached you separately by text message."),
+    "postal": N_("You will also need the access code that reached you separately by post."),
+    "email": N_("You will also need the access code that reached you separately in another email."),
+}
+_ROLE_NAMES = {"admin": N_("administrator"), "staff": N_("staff member"), "auditor": N_("auditor")}
 
 _loader = jinja2.PackageLoader("vault03_email", "templates")
-_text = jinja2.Environment(
-    loader=_loader,
-    undefined=jinja2.StrictUndefined,
-    autoescape=False,  # noqa: S701  (plain-text bodies; the HTML environment escapes)
-    keep_trailing_newline=True,
-)
-_html = jinja2.Environment(loader=_loader, undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+@jinja2.pass_context
+def _moment(context: jinja2.runtime.Context, value: datetime | str) -> str:
+    if isinstance(value, str):  # written out before languages (a delivery queued then)
+        return value
+    office = context["office"]
+    return i18n.moment(value, language=context["language"], time_zone=office["time_zone"])
+
+
+@functools.cache
+def _environment(language: str, *, html: bool) -> jinja2.Environment:
+    """The text or HTML templates, translating into `language`."""
+    env = jinja2.Environment(
+        loader=_loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=html,  # noqa: S701  (plain-text bodies are not escaped; the HTML ones are)
+        keep_trailing_newline=not html,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["moment"] = _moment
+    return env
 
 
 @dataclass(frozen=True)
@@ -116,8 +147,12 @@ def template_context(
     context["to_name"] = payload.to_name
     assert isinstance(message, ByPerson)  # every email kind names its office
     context["sender_name"] = message.office.name
-    if isinstance(message, ShareLink | ShareReminder):
-        context["code_channel_text"] = _CODE_CHANNEL_TEXT[message.code_channel]
+    if isinstance(message, ShareLink):
+        context["code_channel_text"] = message.gettext(_CODE_CHANNEL_TEXT[message.code_channel])
+    if isinstance(message, ShareReminder):
+        context["code_channel_text"] = message.gettext(_CODE_SENT_TEXT[message.code_channel])
+    if isinstance(message, StaffInvitation):
+        context["role"] = message.gettext(_ROLE_NAMES.get(message.role, message.role))
     return context
 
 
@@ -130,9 +165,10 @@ def render_bodies(
 
 
 def _bodies(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    language = context["language"]
     try:
-        text = _text.get_template(f"{template}.txt.j2").render(context)
-        html = _html.get_template(f"{template}.html.j2").render(context)
+        text = _environment(language, html=False).get_template(f"{template}.txt.j2").render(context)
+        html = _environment(language, html=True).get_template(f"{template}.html.j2").render(context)
     except jinja2.TemplateError as exc:
         raise PermanentError(f"template {template!r}: {exc}") from exc
     return text, html

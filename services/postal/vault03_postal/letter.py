@@ -2,7 +2,9 @@
 
 A letter renders the message its payload carries (`vault03_common.messages`): the `notice`
 template reads `Notice`, `access_code` reads `AccessCode` (its link, if any, is printed as a
-QR code).
+QR code). It is written in the message's language (the gettext catalogues of
+`vault03_common.i18n`), its date and times as that language writes them and the country of the
+address named in it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import date
 import segno
 from fpdf import FPDF
 
+from vault03_common import i18n
 from vault03_common.events import SCHEMA_VERSION, Channel, PostalPayload
 from vault03_common.messages import (
     AccessCode,
@@ -38,6 +41,8 @@ class LetterContent:
     sender: list[str]
     subject: str | None
     paragraphs: list[str]
+    language: str
+    access_code_label: str = ""
     access_code: str | None = None
     link: str | None = None
 
@@ -62,32 +67,41 @@ def letter_content(
     if not message.office.address:
         raise PermanentError("the letter carries no return address (the API's office_address)")
     sender = [message.office.name, *message.office.address]
+    _ = message.gettext
     match message:
         case Notice():
-            return LetterContent(sender, message.subject, [message.body])
+            return LetterContent(sender, message.subject, [message.body], message.language)
         case AccessCode():
+            values = {"office": message.office.name, "vault": message.vault_name}
             opening = (
-                f"{message.office.name} asks you to send documents into the vault "
-                f'"{message.vault_name}".'
+                _("%(office)s asks you to send documents into the vault “%(vault)s”.", **values)
                 if message.file_request
-                else f'Documents have been shared with you in the vault "{message.vault_name}".'
+                else _("Documents have been shared with you in the vault “%(vault)s”.", **values)
             )
             paragraphs = [
-                f"{opening} You received the link separately; this letter carries the access "
-                "code that opens it.",
-                "Keep this code private: our staff will never ask you for it.",
-                f"Questions? Contact {message.office.contact()}.",
+                opening
+                + " "
+                + _(
+                    "You received the link separately; this letter carries the access code "
+                    "that opens it."
+                ),
+                _("Keep this code private: our staff will never ask you for it."),
+                _("Questions? Contact %(contact)s.", contact=message.office.contact()),
             ]
             if message.expires_at:
-                paragraphs.append(f"The code is valid until {message.expires_at}.")
+                paragraphs.append(
+                    _("The code is valid until %(when)s.", when=message.when(message.expires_at))
+                )
             if message.link:
                 paragraphs.append(
-                    "You can also scan the QR code below to open the shared documents."
+                    _("You can also scan the QR code below to open the shared documents.")
                 )
             return LetterContent(
                 sender,
-                "Your access code",
+                _("Your access code"),
                 paragraphs,
+                message.language,
+                access_code_label=_("Access code: %(code)s", code=message.access_code),
                 access_code=message.access_code,
                 link=message.link,
             )
@@ -129,9 +143,12 @@ def render_letter(
     pdf.multi_cell(80, 5, printable("\n".join(content.sender)))
     pdf.set_font("helvetica", size=11)
     pdf.set_xy(ADDRESS_X_MM, ADDRESS_Y_MM)
-    pdf.multi_cell(ADDRESS_WIDTH_MM, 5.5, printable("\n".join(payload.address.lines())))
+    address = payload.address.lines(language=content.language)
+    pdf.multi_cell(ADDRESS_WIDTH_MM, 5.5, printable("\n".join(address)))
     pdf.set_xy(20, 100)
-    pdf.cell(0, 6, today.isoformat(), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, 6, printable(i18n.day(today, language=content.language)), new_x="LMARGIN", new_y="NEXT"
+    )
     if content.subject:
         pdf.set_font("helvetica", style="B", size=12)
         pdf.set_x(20)
@@ -145,9 +162,7 @@ def render_letter(
         pdf.ln(4)
         pdf.set_font("courier", style="B", size=16)
         pdf.set_x(20)
-        pdf.cell(
-            0, 10, printable(f"Access code: {content.access_code}"), new_x="LMARGIN", new_y="NEXT"
-        )
+        pdf.cell(0, 10, printable(content.access_code_label), new_x="LMARGIN", new_y="NEXT")
     if content.link:
         qr = io.BytesIO()
         segno.make(content.link, error="m").save(qr, kind="png", scale=6, border=2)

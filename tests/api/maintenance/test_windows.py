@@ -19,8 +19,8 @@ ADMIN = "admin@example.org"
 STAFF = "staff@example.org"
 AUDITOR = "auditor@example.org"
 # The email templates' context (services/email templates maintenance_notice, service_restored).
-NOTICE_FIELDS = {"office", "starts_at", "ends_at", "reason"}
-RESTORED_FIELDS = {"office", "restored_at"}
+NOTICE_FIELDS = {"office", "language", "starts_at", "ends_at", "reason", "short_notice"}
+RESTORED_FIELDS = {"office", "language", "restored_at"}
 
 
 def _setup(harness: Harness) -> dict[str, str]:
@@ -73,10 +73,9 @@ def test_a_window_is_announced_to_every_active_staff_user(harness: Harness) -> N
     payload = next(d.payload for d in notices if d.recipient == STAFF)
     assert payload["template"] == "maintenance_notice" and payload["to_name"] == "Sam Staff"
     assert set(payload["context"]) == NOTICE_FIELDS
-    assert payload["context"]["starts_at"] == start.strftime("%Y-%m-%d %H:%M UTC")
-    assert payload["context"]["ends_at"] == (start + timedelta(hours=2)).strftime(
-        "%Y-%m-%d %H:%M UTC"
-    )
+    # Moments travel as such; the worker writes them out in the reader's language.
+    assert datetime.fromisoformat(payload["context"]["starts_at"]) == start
+    assert datetime.fromisoformat(payload["context"]["ends_at"]) == start + timedelta(hours=2)
     assert payload["context"]["reason"] == "Database upgrade"
     [entry] = harness.audit(entity_type="maintenance_windows", action="c")
     assert entry["changed_by"] == harness.user(ADMIN).id
@@ -97,7 +96,7 @@ def test_less_than_24_hours_notice_is_refused_unless_emergency(harness: Harness)
     urgent = _schedule(harness, headers, starts_at=soon, emergency=True)
     assert urgent.status_code == 201, urgent.text
     [notice, *_] = harness.deliveries("maintenance_notice")
-    assert notice.payload["context"]["details"] == "This maintenance is announced on short notice."
+    assert notice.payload["context"]["short_notice"] is True
     overlapping = _schedule(harness, headers, starts_at=soon, emergency=True)
     assert overlapping.status_code == 409
     naive = _schedule(harness, headers, starts_at="2030-01-01T10:00:00")
@@ -200,7 +199,7 @@ def test_maintenance_off_restores_service_and_tells_the_same_people(harness: Har
     assert sorted(d.recipient for d in restored) == [ADMIN, AUDITOR, STAFF]
     context = restored[0].payload["context"]
     assert set(context) == RESTORED_FIELDS | {"details"}
-    assert context["restored_at"] == harness.clock.now.strftime("%Y-%m-%d %H:%M UTC")
+    assert datetime.fromisoformat(context["restored_at"]) == harness.clock.now
     staff = harness.new_client()
     harness.login(STAFF, client=staff)
     assert staff.get("/api/customers").status_code == 200

@@ -7,7 +7,6 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -19,6 +18,7 @@ from tests.support.shares import create_share, enter_code, share_messages, staff
 from vault03_api.deliveries.models import Delivery
 from vault03_api.settings import ApiSettings
 from vault03_api.shares.credentials import new_link_token
+from vault03_common import i18n
 from vault03_common.events import DeliveryRequested, PostalPayload, SmsPayload
 from vault03_email.render import render_email
 from vault03_email.settings import EmailSettings
@@ -42,11 +42,7 @@ def office(tmp_path: Path, fake_clock: FakeClock) -> Iterator[Harness]:
 
 def paris(moment: str) -> str:
     """An API timestamp as the office reads it (Paris time, CET or CEST)."""
-    return (
-        datetime.fromisoformat(moment)
-        .astimezone(ZoneInfo("Europe/Paris"))
-        .strftime("%Y-%m-%d %H:%M %Z")
-    )
+    return i18n.moment(datetime.fromisoformat(moment), language="en", time_zone="Europe/Paris")
 
 
 def worker_event(harness: Harness, delivery: Delivery) -> DeliveryRequested:
@@ -109,4 +105,4 @@ def test_development_without_settings_uses_the_development_office() -> None:
     settings = ApiSettings()
     assert settings.office.name == "VAULT03 development office" and settings.office.address
     moment = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
-    assert settings.shown_time(moment) == "2026-07-01 12:00 UTC"
+    assert settings.shown_time(moment) == "July 1, 2026, 12:00\u202fPM UTC"

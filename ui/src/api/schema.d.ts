@@ -1459,6 +1459,12 @@ export interface components {
             note: string | null;
             /** Notify On Access */
             notify_on_access: boolean;
+            /**
+             * Language
+             * @description The recipient's language: the share's messages and portal pages
+             * @enum {string}
+             */
+            language: "en" | "fr" | "de";
             /** Code Failures */
             code_failures: number;
             /** Locked Until */
@@ -1521,6 +1527,11 @@ export interface components {
             country: string | null;
             preferred_channel: components["schemas"]["CodeChannel"];
             /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "fr" | "de";
+            /**
              * Created At
              * Format: date-time
              */
@@ -1550,7 +1561,7 @@ export interface components {
             city?: string | null;
             /**
              * Country
-             * @description ISO 3166-1 alpha-2
+             * @description ISO 3166-1 alpha-2, e.g. FR
              */
             country?: string | null;
             /** Name */
@@ -1567,6 +1578,11 @@ export interface components {
             mobile?: string | null;
             /** @description How access codes reach the customer; default: sms with a mobile number, else postal with an address, else email (a mobile is needed only for sms) */
             preferred_channel?: components["schemas"]["CodeChannel"] | null;
+            /**
+             * Language
+             * @description The language of the customer's messages and portal pages; default: the office's (settings `language`)
+             */
+            language?: ("en" | "fr" | "de") | null;
         };
         /** CustomerOut */
         CustomerOut: {
@@ -1589,6 +1605,11 @@ export interface components {
             /** Country */
             country: string | null;
             preferred_channel: components["schemas"]["CodeChannel"];
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "fr" | "de";
             /**
              * Created At
              * Format: date-time
@@ -1628,7 +1649,7 @@ export interface components {
             city?: string | null;
             /**
              * Country
-             * @description ISO 3166-1 alpha-2
+             * @description ISO 3166-1 alpha-2, e.g. FR
              */
             country?: string | null;
             /** Name */
@@ -1638,6 +1659,8 @@ export interface components {
             /** Mobile */
             mobile?: string | null;
             preferred_channel?: components["schemas"]["CodeChannel"] | null;
+            /** Language */
+            language?: ("en" | "fr" | "de") | null;
         };
         /** DeadLetterOut */
         DeadLetterOut: {
@@ -1996,8 +2019,16 @@ export interface components {
             postal_code?: string | null;
             /** City */
             city?: string | null;
-            /** Country */
+            /**
+             * Country
+             * @description ISO 3166-1 alpha-2, e.g. FR
+             */
             country?: string | null;
+            /**
+             * Language
+             * @description The language of the share's messages and portal pages; default: the office's (settings `language`)
+             */
+            language?: ("en" | "fr" | "de") | null;
         };
         /** RecoveryCodesOut */
         RecoveryCodesOut: {
@@ -2084,6 +2115,12 @@ export interface components {
             note: string | null;
             /** Notify On Access */
             notify_on_access: boolean;
+            /**
+             * Language
+             * @description The recipient's language: the share's messages and portal pages
+             * @enum {string}
+             */
+            language: "en" | "fr" | "de";
             /** Code Failures */
             code_failures: number;
             /** Locked Until */
@@ -2191,6 +2228,12 @@ export interface components {
             note: string | null;
             /** Notify On Access */
             notify_on_access: boolean;
+            /**
+             * Language
+             * @description The recipient's language: the share's messages and portal pages
+             * @enum {string}
+             */
+            language: "en" | "fr" | "de";
             /** Code Failures */
             code_failures: number;
             /** Locked Until */

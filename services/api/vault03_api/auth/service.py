@@ -195,14 +195,22 @@ def _tell_locked_out(
     session: Session, *, user: User, ip: str | None, settings: ApiSettings, now: datetime
 ) -> None:
     """The account's owner hears of the lockout (the operators' chat hears of it too)."""
-    until = f" until {settings.shown_time(user.locked_until)}" if user.locked_until else ""
+    refused = (
+        settings.gettext(
+            "Sign-in is refused until %(when)s.", when=settings.shown_time(user.locked_until)
+        )
+        if user.locked_until
+        else settings.gettext("Sign-in is refused.")
+    )
+    warning = settings.gettext(
+        "If this was not you, tell your administrator at once: someone is trying to sign in as you."
+    )
     message = AccountLocked(
         office=settings.office,
-        event="your account was locked after repeated failed sign-ins",
-        occurred_at=settings.shown_time(now),
+        event=settings.gettext("your account was locked after repeated failed sign-ins"),
+        occurred_at=now,
         ip=ip,
-        action=f"Sign-in is refused{until}. If this was not you, tell your administrator at "
-        "once: someone is trying to sign in as you.",
+        action=f"{refused} {warning}",
     )
     enqueue_delivery(session, outgoing=message.email(to=user.email, to_name=user.name))
 
@@ -612,7 +620,7 @@ def send_invitation(
         link=link_url(settings, token),
         inviter_name=inviter_name,
         role=user.role,
-        expires_at=settings.shown_time(expires_at),
+        expires_at=expires_at,
     )
     outgoing = message.email(to=user.email, to_name=user.name)
     enqueue_delivery(session, outgoing=outgoing, ring=ring)
@@ -635,7 +643,7 @@ def send_password_reset(
     message = PasswordReset(
         office=settings.office,
         link=link_url(settings, token),
-        expires_at=settings.shown_time(expires_at),
+        expires_at=expires_at,
         requested_ip=requested_ip,
     )
     outgoing = message.email(to=user.email, to_name=user.name)

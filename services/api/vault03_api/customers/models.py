@@ -33,6 +33,7 @@ class Customer(Audited, SQLModel, table=True):
     city: str | None = None
     country: str | None = None  # ISO 3166-1 alpha-2
     preferred_channel: str = CodeChannel.SMS.value
+    language: str = "en"  # one of vault03_common.i18n.LANGUAGES: messages and portal pages
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
     deleted_at: datetime | None = utc_field(nullable=True, index=True)

@@ -52,6 +52,7 @@ def create_customer(
         session,
         values=body.model_dump(),
         region=settings.phone_default_region,
+        default_language=settings.language,
         now=clock.utcnow(),
     )
     duplicates = [

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
 from vault03_api.customers.models import CodeChannel
 from vault03_api.text import Line
+from vault03_common import i18n
+
+
+def _known_country(code: str) -> str:
+    if not i18n.known_country(code):
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (e.g. FR, DE)")
+    return code.upper()
+
+
+Country = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2, e.g. FR"),
+    AfterValidator(_known_country),
+]
+"""A country as letters carry it: its ISO code (the letter names it in its language)."""
 
 
 class _Address(BaseModel):
@@ -15,7 +31,7 @@ class _Address(BaseModel):
     address_line2: Line | None = Field(None, max_length=200)
     postal_code: Line | None = Field(None, max_length=20)
     city: Line | None = Field(None, max_length=100)
-    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
+    country: Country | None = Field(None, description="ISO 3166-1 alpha-2, e.g. FR")
 
 
 class CustomerIn(_Address):
@@ -29,6 +45,11 @@ class CustomerIn(_Address):
         description="How access codes reach the customer; default: sms with a mobile number, "
         "else postal with an address, else email (a mobile is needed only for sms)",
     )
+    language: i18n.Language | None = Field(
+        None,
+        description="The language of the customer's messages and portal pages; default: the "
+        "office's (settings `language`)",
+    )
 
 
 class CustomerPatch(_Address):
@@ -38,6 +59,7 @@ class CustomerPatch(_Address):
     email: EmailStr | None = None
     mobile: str | None = Field(None, max_length=40)
     preferred_channel: CodeChannel | None = None
+    language: i18n.Language | None = None
 
 
 class CustomerOut(BaseModel):
@@ -51,6 +73,7 @@ class CustomerOut(BaseModel):
     city: str | None
     country: str | None
     preferred_channel: CodeChannel
+    language: i18n.Language
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None

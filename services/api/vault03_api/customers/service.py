@@ -57,11 +57,18 @@ def _reachable_channel(customer: Customer) -> CodeChannel:
 
 
 def create_customer(
-    session: Session, *, values: dict[str, Any], region: str | None, now: datetime
+    session: Session,
+    *,
+    values: dict[str, Any],
+    region: str | None,
+    default_language: str,
+    now: datetime,
 ) -> Customer:
     """A new customer from validated fields (the mobile number normalised to E.164); with no
-    preferred channel named, the first the customer can be reached on: sms, postal, email."""
+    preferred channel named, the first the customer can be reached on: sms, postal, email;
+    with no language named, the office's (`default_language`)."""
     cleaned = _clean(values, region=region)
+    cleaned["language"] = cleaned.get("language") or default_language
     channel = cleaned.pop("preferred_channel", None)
     customer = Customer(**cleaned, created_at=now, updated_at=now)
     customer.preferred_channel = CodeChannel(channel or _reachable_channel(customer)).value
@@ -112,7 +119,7 @@ def update_customer(
     """Apply the fields sent (already validated); required fields cannot be cleared."""
     customer = get_customer(session, customer_id=customer_id)
     for key, value in _clean(changes, region=region).items():
-        if value is None and key in {"name", "email", "preferred_channel"}:
+        if value is None and key in {"name", "email", "preferred_channel", "language"}:
             raise InvalidCustomer(f"{key} cannot be empty")
         setattr(customer, key, value)
     _check_channel(customer)

@@ -6,6 +6,8 @@ strict policy nginx adds in front (default-src 'self') leaves it whole."""
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -14,10 +16,19 @@ from vault03_api.errors import ErrorBody
 from vault03_api.maintenance.exceptions import UnderMaintenance
 from vault03_api.settings import ApiSettings
 from vault03_api.timestamps import from_text
+from vault03_common import i18n
 
-_templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("vault03_api.maintenance", "templates"), autoescape=True
-)
+
+@functools.cache
+def _templates(language: str) -> jinja2.Environment:
+    """The page's template, in `language` (the office's: the database may be closed)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("vault03_api.maintenance", "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def _quality(accept: str, media_type: str) -> float:
@@ -54,11 +65,16 @@ def maintenance_response(
     headers = {**(exc.headers or {}), "Cache-Control": "no-store", "Vary": "Accept"}
     if wants_html(request):
         detail = exc.detail or {}
-        html = _templates.get_template("maintenance.html.j2").render(
-            office=settings.office,
-            message=detail.get("message", ""),
-            until=settings.shown_time(from_text(detail["until"])),
-            retry_after=exc.retry_after,
+        html = (
+            _templates(settings.language)
+            .get_template("maintenance.html.j2")
+            .render(
+                office=settings.office,
+                language=settings.language,
+                message=detail.get("message", ""),
+                until=settings.shown_time(from_text(detail["until"])),
+                retry_after=exc.retry_after,
+            )
         )
         return HTMLResponse(html, status_code=503, headers=headers)
     body = ErrorBody(error=exc.message, detail=exc.detail).model_dump()

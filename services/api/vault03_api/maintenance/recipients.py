@@ -19,6 +19,8 @@ class Recipient:
 
     email: str
     name: str | None = None
+    language: str | None = None
+    """The recipient's language (a share's); None: the office's."""
 
 
 def staff_recipients(session: Session) -> list[Recipient]:
@@ -34,7 +36,7 @@ def active_share_recipients(session: Session, *, now: datetime) -> list[Recipien
         select(Share).where(col(Share.revoked_at).is_(None), col(Share.expires_at) > now)
     ).all()
     return [
-        Recipient(email=share.recipient_email, name=share.recipient_name)
+        Recipient(email=share.recipient_email, name=share.recipient_name, language=share.language)
         for share in shares
         if not link_is_dead(share, now=now)
     ]

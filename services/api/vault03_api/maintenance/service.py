@@ -83,7 +83,8 @@ def _send(
 ) -> Notices:
     staff, others = _audiences(session, shares=window.notify_share_recipients, now=now)
     for recipient in [*staff, *others]:
-        outgoing = message.email(to=recipient.email, to_name=recipient.name)
+        written = message.model_copy(update={"language": recipient.language or message.language})
+        outgoing = written.email(to=recipient.email, to_name=recipient.name)
         enqueue_delivery(session, outgoing=outgoing)
     return Notices(staff=len(staff), share_recipients=len(others))
 
@@ -156,10 +157,10 @@ def schedule_window(
         session,
         message=MaintenanceNotice(
             office=settings.office,
-            starts_at=settings.shown_time(starts_at),
-            ends_at=settings.shown_time(ends_at),
+            starts_at=starts_at,
+            ends_at=ends_at,
             reason=window.message,
-            details="This maintenance is announced on short notice." if emergency else None,
+            short_notice=emergency,
         ),
         window=window,
         now=now,
@@ -263,9 +264,7 @@ def end_window(
     session.add(window)
     notices = _send(
         session,
-        message=ServiceRestored(
-            office=settings.office, restored_at=settings.shown_time(now), details=details
-        ),
+        message=ServiceRestored(office=settings.office, restored_at=now, details=details),
         window=window,
         now=now,
     )

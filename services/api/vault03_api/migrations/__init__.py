@@ -44,8 +44,11 @@ def _holds_tables(engine: Engine) -> bool:
         return connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar() != 0
 
 
-def upgrade_database(engine: Engine, *, database: Path, backup_dir: Path) -> Path | None:
-    """Bring the schema to head; returns the pre-migration copy when one was needed."""
+def upgrade_database(
+    engine: Engine, *, database: Path, backup_dir: Path, default_language: str = "en"
+) -> Path | None:
+    """Bring the schema to head; returns the pre-migration copy when one was needed.
+    `default_language` (the office's) is what rows from before languages are written in."""
     current, head = current_revision(engine), head_revision()
     if current == head:
         return None
@@ -57,6 +60,7 @@ def upgrade_database(engine: Engine, *, database: Path, backup_dir: Path) -> Pat
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["default_language"] = default_language
         command.upgrade(config, "head")
     log.info("database migrated", extra={"from": current, "to": head})
     return copy

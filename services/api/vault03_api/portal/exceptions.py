@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from vault03_api.errors import AppError
+from vault03_common.i18n import N_
 
 
 class UploadLimitReached(AppError):
@@ -19,7 +22,11 @@ class UploadLimitReached(AppError):
 
 
 class PortalError(Exception):
-    """A portal request that ends on an error page: its status, template and message."""
+    """A portal request that ends on an error page: its status, template and message.
+
+    `message` is the English text (a catalogue's msgid, `%(name)s` placeholders filled from
+    `values`), translated into `language` (the share's; the office's when unknown) on the page.
+    """
 
     def __init__(
         self,
@@ -28,16 +35,20 @@ class PortalError(Exception):
         *,
         template: str = "error.html.j2",
         headers: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
         self.template = template
         self.headers = headers or {}
+        self.values = values or {}
+        self.language = language
 
 
 class LinkGone(PortalError):
     """One answer for unknown, expired, revoked and used-up links (see docs/shares.md)."""
 
     def __init__(self) -> None:
-        super().__init__(410, "This link is no longer valid.", template="gone.html.j2")
+        super().__init__(410, N_("This link is no longer valid."), template="gone.html.j2")

@@ -38,12 +38,38 @@ from vault03_api.vaults.models import StoredFile
 from vault03_api.vaults.multipart import FormBroken, MultipartFile
 from vault03_api.vaults.service import DEFAULT_MEDIA_TYPE, sanitise_filename
 from vault03_api.vaults.transfer import download_response, receive_file, send_file
+from vault03_common.i18n import N_
 
 router = APIRouter(prefix="/s", tags=["portal"])
 
 CODE_FORM_SECONDS = 24 * 3600  # a code page left open for a day still works
 FORM_TOKEN_LENGTH = len(new_token())
-_CHANNEL_TEXT = {"sms": "by text message", "postal": "by post", "email": "in another email"}
+
+
+_CHANNEL_TEXT = {
+    "sms": N_(
+        "Documents are waiting for you. To open them, enter the access code that reached you "
+        "separately by text message."
+    ),
+    "postal": N_(
+        "Documents are waiting for you. To open them, enter the access code that reached you "
+        "separately by post."
+    ),
+    "email": N_(
+        "Documents are waiting for you. To open them, enter the access code that reached you "
+        "separately in another email."
+    ),
+}
+# What the portal says of errors the staff API words for staff (others get the generic one).
+_PORTAL_MESSAGES: dict[type[AppError], str] = {
+    TooLarge: N_("This document is larger than the office accepts."),
+    BadUpload: N_("This document could not be received: choose a file and send it again."),
+    UploadLimitReached: N_(
+        "This share has received the most documents it accepts. "
+        "Ask the sender for a new share to send more."
+    ),
+}
+_SOMETHING_WRONG = N_("This could not be done. Try again later, or contact the office.")
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
 MAX_FORM_FILES = 20  # documents in one upload form
 
@@ -63,12 +89,12 @@ def _same_origin(request: Request, settings: ApiSettings) -> None:
     # `Origin: null` even for our own forms, so the real guards are SameSite=Strict cookies
     # and a token in every form: the session's CSRF token, or the code form's double submit.
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        raise PortalError(403, "This form must be sent from the page itself.")
+        raise PortalError(403, N_("This form must be sent from the page itself."))
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return
     if foreign_origin(origin, settings):
-        raise PortalError(403, "This form must be sent from the page itself.")
+        raise PortalError(403, N_("This form must be sent from the page itself."))
 
 
 @router.get("/assets/portal.css", include_in_schema=False)
@@ -94,6 +120,7 @@ def _code_page(
     token: str,
     channel: str,
     *,
+    language: str,
     form_token: str | None,
     settings: ApiSettings,
     error: str | None,
@@ -107,9 +134,10 @@ def _code_page(
     response = pages.render(
         "code.html.j2",
         office=settings.office,
+        language=language,
         status_code=status_code,
         token=token,
-        channel_text=_CHANNEL_TEXT.get(channel, ""),
+        channel_text=pages.translate(_CHANNEL_TEXT[channel], language=language),
         error=error,
         form_token=form_token,
     )
@@ -123,18 +151,22 @@ def _check_form_token(request: Request, settings: ApiSettings, token: str, sent:
     if not held or not hmac.compare_digest(held.encode(), sent.encode()):
         raise PortalError(
             403,
-            "This form must be sent from the link's own page: open your link again and enter "
-            "the code there.",
+            N_(
+                "This form must be sent from the link's own page: open your link again and "
+                "enter the code there."
+            ),
         )
 
 
-def _locked(seconds: int) -> PortalError:
+def _locked(seconds: int, *, language: str) -> PortalError:
     minutes = max(1, round(seconds / 60))
     return PortalError(
         429,
-        f"This link accepts no more codes for about {minutes} minute(s).",
+        N_("This link accepts no more codes for about %(minutes)s minute(s)."),
         template="locked.html.j2",
         headers={"Retry-After": str(seconds)},
+        values={"minutes": minutes},
+        language=language,
     )
 
 
@@ -159,12 +191,14 @@ async def view(
         now=clock.utcnow(),
     )
     share = page.share
+    language = share.language
     if page.portal is None:
         if page.locked_seconds is not None:
-            raise _locked(page.locked_seconds)
+            raise _locked(page.locked_seconds, language=language)
         return _code_page(
             token,
             share.code_channel,
+            language=language,
             form_token=_form_token(request, settings, token),
             settings=settings,
             error=None,
@@ -176,8 +210,8 @@ async def view(
             {
                 "id": stored.id,
                 "name": stored.name,
-                "size_text": shown_size(stored.size),
-                "added": settings.shown_time(stored.created_at),
+                "size_text": shown_size(stored.size, language=language),
+                "added": settings.shown_time(stored.created_at, language=language),
                 "added_iso": stored.created_at.isoformat(),
                 "preview": preview_type(stored) is not None,
             }
@@ -187,10 +221,11 @@ async def view(
     return pages.render(
         "files.html.j2",
         office=settings.office,
+        language=language,
         token=token,
         vault_name=page.vault.name,
         note=share.note,
-        expires_at=settings.shown_time(share.expires_at),
+        expires_at=settings.shown_time(share.expires_at, language=language),
         expires_iso=share.expires_at.isoformat(),
         downloads_left=downloads_left(share) if share.can_download else None,
         can_download=share.can_download,
@@ -198,11 +233,16 @@ async def view(
         files=rows(page.for_you),
         sent=rows(page.sent),
         csrf_token=page.portal.csrf_token,
-        max_size_text=shown_size(settings.max_file_bytes),
+        max_size_text=shown_size(settings.max_file_bytes, language=language),
         max_files=MAX_FORM_FILES,
         uploaded=uploaded[:MAX_FORM_FILES],
         refused=[
-            {"name": name, "reason": REFUSAL_TEXT[reason]}
+            {
+                "name": name,
+                "reason": pages.translate(
+                    REFUSAL_TEXT[reason], language=language, values={"most": MAX_FORM_FILES}
+                ),
+            }
             for reason, _, name in (item.partition(":") for item in refused[:MAX_FORM_FILES])
             if reason in REFUSAL_TEXT
         ],
@@ -247,7 +287,7 @@ async def enter_code(
             visitor=_visitor(),
             now=clock.utcnow(),
         )
-        raise _locked(gate.locked_seconds)
+        raise _locked(gate.locked_seconds, language=gate.language)
     try:
         verdict = await state.passwords.verify(gate.code_hash, normalise_code(code))
         result = await run_write(
@@ -265,14 +305,19 @@ async def enter_code(
     if result.opened is not None:
         return _signed_in(token, result.opened, settings)
     if result.locked_seconds is not None:
-        raise _locked(result.locked_seconds)
-    error = (
-        "This code is not right. Check it and try again "
-        f"({result.attempts_left} attempt(s) left before the link locks)."
+        raise _locked(result.locked_seconds, language=gate.language)
+    error = pages.translate(
+        N_(
+            "This code is not right. Check it and try again "
+            "(%(left)s attempt(s) left before the link locks)."
+        ),
+        language=gate.language,
+        values={"left": result.attempts_left},
     )
     return _code_page(
         token,
         result.code_channel,
+        language=gate.language,
         form_token=form_token,
         settings=settings,
         error=error,
@@ -295,7 +340,8 @@ def _signed_in(token: str, opened: portal.Opened, settings: ApiSettings) -> Resp
 
 
 def _portal_error(error: AppError) -> PortalError:
-    return PortalError(error.status_code, error.message, headers=error.headers)
+    message = _PORTAL_MESSAGES.get(type(error), _SOMETHING_WRONG)
+    return PortalError(error.status_code, message, headers=error.headers)
 
 
 _FILE_ANSWERS: dict[int | str, dict[str, Any]] = {
@@ -387,10 +433,10 @@ class Received:
 
 # Why a file was not received, as the page says it (the key travels in the redirect).
 REFUSAL_TEXT = {
-    "too_large": "it is larger than this share accepts",
-    "limit": "this share has received as many documents as it accepts",
-    "too_many": f"one form sends at most {MAX_FORM_FILES} documents: send it again",
-    "unreadable": "it could not be read: send it again",
+    "too_large": N_("it is larger than this share accepts"),
+    "limit": N_("this share has received as many documents as it accepts"),
+    "too_many": N_("one form sends at most %(most)s documents: send it again"),
+    "unreadable": N_("it could not be read: send it again"),
 }
 
 

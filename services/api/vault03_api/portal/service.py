@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -34,6 +35,7 @@ from vault03_api.vaults.exceptions import FileNotFound, RangeNotSatisfiable
 from vault03_api.vaults.models import StoredFile, Vault
 from vault03_api.vaults.service import Supersedes, get_file, list_files
 from vault03_api.vaults.transfer import parse_range
+from vault03_common.i18n import N_
 from vault03_common.messages import ShareAccessNotice, ShareUploadNotice
 
 # last_seen_at is written at most this often.
@@ -54,9 +56,10 @@ class Refusal:
 
     status_code: int
     message: str
+    values: dict[str, Any] = field(default_factory=dict)
 
-    def error(self) -> PortalError:
-        return PortalError(self.status_code, self.message)
+    def error(self, *, language: str | None = None) -> PortalError:
+        return PortalError(self.status_code, self.message, values=self.values, language=language)
 
 
 class SessionNeeded(PortalError):
@@ -64,7 +67,9 @@ class SessionNeeded(PortalError):
 
     def __init__(self) -> None:
         super().__init__(
-            401, "Your session has ended. Enter your access code again.", template="ended.html.j2"
+            401,
+            N_("Your session has ended. Enter your access code again."),
+            template="ended.html.j2",
         )
 
 
@@ -99,6 +104,12 @@ def log_access(
 
 def find_share(session: Session, *, token: str) -> Share | None:
     return session.exec(select(Share).where(Share.token_hash == token_hash(token))).first()
+
+
+def share_language(session: Session, *, token: str) -> str | None:
+    """The language of the share a link opens (its pages are written in it), if any."""
+    share = find_share(session, token=token)
+    return share.language if share is not None else None
 
 
 def live_share(session: Session, *, token: str, now: datetime) -> Share:
@@ -291,7 +302,7 @@ def end_session(
     """Log out of the portal."""
     share, portal = require_session(session, token=token, cookie=cookie, settings=settings, now=now)
     if not secrets.compare_digest(csrf.encode(), portal.csrf_token.encode()):
-        raise PortalError(403, "The form has expired; reload the page.")
+        raise PortalError(403, N_("The form has expired; reload the page."))
     session.delete(portal)
     log_access(
         session, share=share, event=AccessEvent.LOGOUT, outcome="ok", visitor=visitor, now=now
@@ -309,6 +320,8 @@ class CodeGate:
     code_hash: str
     key: str
     locked_seconds: int | None = None
+    language: str = "en"
+    """The share's language: the code page's, should the code be wrong."""
 
 
 def in_flight_key(share_id: int) -> str:
@@ -323,13 +336,14 @@ def begin_code(
     share = live_share(session, token=token, now=now)
     assert share.id is not None
     key = in_flight_key(share.id)
+    gate = CodeGate(share.id, share.code_hash, key, language=share.language)
     locked = locked_for(share, now=now)
     if locked is not None:
-        return CodeGate(share.id, share.code_hash, key, locked)
+        return replace(gate, locked_seconds=locked)
     budget = settings.share_code_max_failures - _failures(share, now=now)
     if not in_flight.reserve({key: budget}):
-        return CodeGate(share.id, share.code_hash, key, 1)
-    return CodeGate(share.id, share.code_hash, key)
+        return replace(gate, locked_seconds=1)
+    return gate
 
 
 def refused_attempt(session: Session, *, token: str, visitor: Visitor, now: datetime) -> None:
@@ -372,9 +386,14 @@ def finish_code(
                 session,
                 share=share,
                 notice=ShareAccessNotice,
-                subject=f"Share opened: {vault.name}",
-                body=f"{share.recipient_name} opened the share of {vault.name!r} at "
-                f"{settings.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+                subject=settings.gettext("Share opened: %(vault)s", vault=vault.name),
+                body=settings.gettext(
+                    "%(recipient)s opened the share of “%(vault)s” at %(when)s from %(ip)s.",
+                    recipient=share.recipient_name,
+                    vault=vault.name,
+                    when=settings.shown_time(now),
+                    ip=visitor.ip or settings.gettext("an unknown address"),
+                ),
                 settings=settings,
             )
         return CodeResult(opened=opened)
@@ -439,21 +458,25 @@ def begin_download(
         return Refusal(status_code, message)
 
     if not share.can_download:
-        return refuse("not_permitted", 403, "This share does not allow downloads.", None)
+        return refuse("not_permitted", 403, N_("This share does not allow downloads."), None)
     try:
         stored = get_file(session, file_id=file_id)
     except FileNotFound:
-        return refuse("not_found", 404, "This file is not in the shared documents.", None)
+        return refuse("not_found", 404, N_("This file is not in the shared documents."), None)
     if not shows(session, share=share, stored=stored):
-        return refuse("not_found", 404, "This file is not in the shared documents.", None)
+        return refuse("not_found", 404, N_("This file is not in the shared documents."), None)
     try:
         wanted = parse_range(range_header, stored.size)
     except RangeNotSatisfiable:
-        return refuse("bad_range", 416, "The requested part of the file does not exist.", stored)
+        return refuse(
+            "bad_range", 416, N_("The requested part of the file does not exist."), stored
+        )
     length = stored.size if wanted is None else wanted.stop - wanted.start
     counted = _charge(session, share=share, stored=stored, length=length)
     if counted is None:
-        return refuse("limit_reached", 403, "The download limit of this share is reached.", stored)
+        return refuse(
+            "limit_reached", 403, N_("The download limit of this share is reached."), stored
+        )
     outcome = "ok" if wanted is None else f"ok_range_{wanted.start}-{wanted.stop - 1}"
     log_access(
         session,
@@ -469,9 +492,14 @@ def begin_download(
             session,
             share=share,
             notice=ShareAccessNotice,
-            subject=f"Document downloaded: {stored.name}",
-            body=f"{share.recipient_name} downloaded {stored.name!r} at "
-            f"{settings.shown_time(now)} from {visitor.ip or 'an unknown address'}.",
+            subject=settings.gettext("Document downloaded: %(file)s", file=stored.name),
+            body=settings.gettext(
+                "%(recipient)s downloaded “%(file)s” at %(when)s from %(ip)s.",
+                recipient=share.recipient_name,
+                file=stored.name,
+                when=settings.shown_time(now),
+                ip=visitor.ip or settings.gettext("an unknown address"),
+            ),
             settings=settings,
         )
     return stored
@@ -534,11 +562,24 @@ def begin_upload(
     assert share.id is not None
     limit = settings.share_max_uploads
     if not csrf or not secrets.compare_digest(csrf.encode(), portal.csrf_token.encode()):
-        outcome, refusal = "csrf_refused", Refusal(403, "The form has expired; reload the page.")
+        outcome, refusal = (
+            "csrf_refused",
+            Refusal(403, N_("The form has expired; reload the page.")),
+        )
     elif not share.can_upload:
-        outcome, refusal = "not_permitted", Refusal(403, "This share does not accept files.")
+        outcome, refusal = "not_permitted", Refusal(403, N_("This share does not accept files."))
     elif uploads_received(session, share_id=share.id) >= limit:
-        outcome, refusal = "upload_limit_reached", Refusal(403, UploadLimitReached(limit).message)
+        outcome, refusal = (
+            "upload_limit_reached",
+            Refusal(
+                403,
+                N_(
+                    "This share has received %(limit)s documents, the most it accepts. "
+                    "Ask the sender for a new share to send more."
+                ),
+                {"limit": limit},
+            ),
+        )
     else:
         return share
     log_access(
@@ -606,9 +647,15 @@ def finish_upload(
         session,
         share=share,
         notice=ShareUploadNotice,
-        subject=f"Document received: {stored.name}",
-        body=f"{share.recipient_name} sent {stored.name!r} ({shown_size(stored.size)}) into "
-        f"the vault {vault_name!r} at {settings.shown_time(now)}.",
+        subject=settings.gettext("Document received: %(file)s", file=stored.name),
+        body=settings.gettext(
+            "%(recipient)s sent “%(file)s” (%(size)s) into the vault “%(vault)s” at %(when)s.",
+            recipient=share.recipient_name,
+            file=stored.name,
+            size=shown_size(stored.size, language=settings.language),
+            vault=vault_name,
+            when=settings.shown_time(now),
+        ),
         settings=settings,
         about=f"/vaults/{share.vault_id}",
     )

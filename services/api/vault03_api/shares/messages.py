@@ -53,10 +53,11 @@ def send_link(
     """The link email (kind `share_link`)."""
     message = ShareLink(
         office=settings.office,
+        language=share.language,
         link=link_url(settings, token),
         vault_name=vault.name,
         code_channel=CodeChannel(share.code_channel).value,
-        expires_at=settings.shown_time(share.expires_at),
+        expires_at=share.expires_at,
         message=share.note,
         file_request=is_file_request(share),
     )
@@ -68,9 +69,10 @@ def code_message(share: Share, *, vault: Vault, code: str, settings: ApiSettings
     """The code over the share's code channel (never together with the link)."""
     message = AccessCode(
         office=settings.office,
+        language=share.language,
         access_code=display_code(code),
         vault_name=vault.name,
-        expires_at=settings.shown_time(share.expires_at),
+        expires_at=share.expires_at,
         file_request=is_file_request(share),
     )
     match CodeChannel(share.code_channel):
@@ -145,9 +147,17 @@ def alert_locked(
         session,
         share=share,
         notice=ShareLockedNotice,
-        subject=f"Share locked: {vault.name}",
-        body=f"The {text}. It opens again at "
-        f"{settings.shown_time(share.locked_until or share.expires_at)};"
-        " revoke it, or resend the code, if this was not the recipient.",
+        subject=settings.gettext("Share locked: %(vault)s", vault=vault.name),
+        body=settings.gettext(
+            "The share %(share)s (vault “%(vault)s”, to %(recipient)s) was locked after "
+            "%(failures)s wrong access codes, the last from %(ip)s. It opens again at %(when)s; "
+            "revoke it, or resend the code, if this was not the recipient.",
+            share=share.id,
+            vault=vault.name,
+            recipient=share.recipient_name,
+            failures=share.code_failures,
+            ip=ip or settings.gettext("an unknown address"),
+            when=settings.shown_time(share.locked_until or share.expires_at),
+        ),
         settings=settings,
     )

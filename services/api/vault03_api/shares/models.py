@@ -67,6 +67,7 @@ class Share(Audited, SQLModel, table=True):
     can_download: bool = True
     can_upload: bool = False
     note: str | None = None  # shown to the recipient in the email and on the portal
+    language: str = "en"  # the recipient's: the share's messages and portal pages
     notify_on_access: bool = False
     expires_at: datetime = utc_field()
     max_downloads: int | None = None

@@ -195,11 +195,14 @@ def _remind_recipient(
     request = is_file_request(share)
     message = ShareReminder(
         office=settings.office,
+        language=share.language,
         vault_name=vault.name,
-        link_sent_at=settings.shown_time(share.issued_at),
-        link_subject=share_subject(vault_name=vault.name, file_request=request),
+        link_sent_at=share.issued_at,
+        link_subject=share_subject(
+            vault_name=vault.name, file_request=request, language=share.language
+        ),
         code_channel=CodeChannel(share.code_channel).value,
-        expires_at=settings.shown_time(share.expires_at),
+        expires_at=share.expires_at,
         file_request=request,
     )
     outgoing = [message.email(to=share.recipient_email, to_name=share.recipient_name)]
@@ -219,7 +222,7 @@ def _warn_creator(session: Session, *, share: Share, vault: Vault, settings: Api
         office=settings.office,
         vault_name=vault.name,
         recipient_name=share.recipient_name,
-        expires_at=settings.shown_time(share.expires_at),
+        expires_at=share.expires_at,
         console_url=console_url(settings, f"/shares/{share.id}"),
         file_request=is_file_request(share),
     )

@@ -9,9 +9,11 @@ from pydantic import BaseModel, EmailStr, Field, model_validator
 
 from vault03_api.bounds import Positive
 from vault03_api.customers.models import CodeChannel
+from vault03_api.customers.schemas import Country
 from vault03_api.shares.models import Permission, ShareStatus
 from vault03_api.text import Line, Text
 from vault03_api.timestamps import IsoDateTime
+from vault03_common import i18n
 
 
 class RecipientIn(BaseModel):
@@ -24,7 +26,12 @@ class RecipientIn(BaseModel):
     address_line2: Line | None = Field(None, max_length=200)
     postal_code: Line | None = Field(None, max_length=20)
     city: Line | None = Field(None, max_length=100)
-    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    country: Country | None = Field(None, description="ISO 3166-1 alpha-2, e.g. FR")
+    language: i18n.Language | None = Field(
+        None,
+        description="The language of the share's messages and portal pages; default: the "
+        "office's (settings `language`)",
+    )
 
 
 class ShareIn(BaseModel):
@@ -107,6 +114,9 @@ class ShareOut(BaseModel):
     download_count: int
     note: str | None
     notify_on_access: bool
+    language: i18n.Language = Field(
+        description="The recipient's language: the share's messages and portal pages"
+    )
     code_failures: int
     locked_until: datetime | None
     revoked_at: datetime | None

@@ -117,6 +117,7 @@ class Recipient:
     city: str | None
     country: str | None
     preferred: CodeChannel | None
+    language: str
 
     @property
     def has_address(self) -> bool:
@@ -135,10 +136,14 @@ def _from_customer(customer: Customer) -> Recipient:
         city=customer.city,
         country=customer.country,
         preferred=CodeChannel(customer.preferred_channel),
+        language=customer.language,
     )
 
 
-def _from_third_party(body: RecipientIn, *, region: str | None) -> Recipient:
+def _from_third_party(body: RecipientIn, *, region: str | None, language: str) -> Recipient:
+    """A third party; one whose language is not named is written to in `language` (the
+    office's)."""
+
     def clean(value: str | None) -> str | None:
         return value.strip() or None if value else None
 
@@ -154,6 +159,7 @@ def _from_third_party(body: RecipientIn, *, region: str | None) -> Recipient:
         city=clean(body.city),
         country=body.country.upper() if body.country else None,
         preferred=None,
+        language=body.language or language,
     )
 
 
@@ -266,7 +272,9 @@ def create_share(
     recipient = (
         _from_customer(customer)
         if request.recipient is None
-        else _from_third_party(request.recipient, region=settings.phone_default_region)
+        else _from_third_party(
+            request.recipient, region=settings.phone_default_region, language=settings.language
+        )
     )
     channel = choose_code_channel(recipient, request.code_channel)
     lineages = chosen_documents(session, vault_id=vault_id, file_ids=request.file_ids)
@@ -287,6 +295,7 @@ def create_share(
         can_download=Permission.DOWNLOAD in request.permissions,
         can_upload=Permission.UPLOAD in request.permissions,
         note=(request.note or "").strip() or None,
+        language=recipient.language,
         notify_on_access=request.notify_on_access,
         expires_at=_expiry(
             request.expires_at,
