@@ -22,7 +22,7 @@ from vault03_common import i18n
 from vault03_common.events import DeliveryRequested, PostalPayload, SmsPayload
 from vault03_email.render import render_email
 from vault03_email.settings import EmailSettings
-from vault03_postal.letter import render_letter
+from vault03_postal.letter import printable, render_letter
 from vault03_postal.settings import PostalSettings
 
 OFFICE = {
@@ -87,7 +87,7 @@ def test_the_code_letter_carries_the_offices_return_address(office: Harness) -> 
     pdf = render_letter(payload, PostalSettings(), today=date(2026, 12, 1))
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Cabinet Dupont\n8 quai Saint-Vincent\n69001 Lyon" in text
-    assert "12 rue des Lilas" in text and paris(shared.body["expires_at"]) in text
+    assert "12 rue des Lilas" in text and printable(paris(shared.body["expires_at"])) in text
 
 
 def test_production_refuses_to_start_without_the_offices_name_and_return_address(
