@@ -52,7 +52,7 @@ SAYS = {
         "open": "Ouvrir les documents",
         "wrong": "Ce code n'est pas correct",
         "for_you": "Documents à votre intention",
-        "send": "Envoyer le document",
+        "send": "Envoyer les documents",
     },
     "de": {
         "code": "Geben Sie Ihren Zugangscode ein",
@@ -60,7 +60,7 @@ SAYS = {
         "open": "Dokumente öffnen",
         "wrong": "Dieser Code ist nicht richtig",
         "for_you": "Dokumente für Sie",
-        "send": "Dokument senden",
+        "send": "Dokumente senden",
     },
 }
 ENGLISH = re.compile(

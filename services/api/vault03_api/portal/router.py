@@ -525,7 +525,13 @@ async def upload(
                     "name": result.name,
                     "received": result.error is None,
                     "reason": result.reason or None,
-                    "message": REFUSAL_TEXT.get(result.reason) if result.error else None,
+                    "message": pages.translate(
+                        REFUSAL_TEXT[result.reason],
+                        language=admitted.language,
+                        values={"most": MAX_FORM_FILES},
+                    )
+                    if result.error and result.reason in REFUSAL_TEXT
+                    else None,
                 }
                 for result in results
             ]
