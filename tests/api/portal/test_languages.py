@@ -24,7 +24,7 @@ from vault03_api.shares.credentials import new_link_token
 # English words that no French page has (names and the example's data aside).
 ENGLISH = re.compile(
     r"\b(the|your|you|and|with|this|please|until|shared|been|have|will|here|never|enter|"
-    r"access|download|send|sent|close|questions|size|name|added|left|back|wrong)\b",
+    r"access|download|send|sent|close|questions|size|name|added|left|back|wrong|preview)\b",
     re.IGNORECASE,
 )
 

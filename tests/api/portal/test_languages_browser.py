@@ -65,7 +65,7 @@ SAYS = {
 }
 ENGLISH = re.compile(
     r"\b(the|your|you|and|with|this|please|until|shared|been|have|will|here|never|enter|"
-    r"access|download|send|sent|close|questions|size|added|left|back|wrong)\b",
+    r"access|download|send|sent|close|questions|size|added|left|back|wrong|preview)\b",
     re.IGNORECASE,
 )
 
@@ -135,7 +135,7 @@ def test_a_customer_reads_the_portal_and_messages_in_their_language(
             executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
         )
         context = browser.new_context(
-            java_script_enabled=False, viewport={"width": 900, "height": 760}
+            java_script_enabled=False, viewport={"width": 900, "height": 760}, locale=language
         )
         page = context.new_page()
         response = page.goto(link)
