@@ -133,7 +133,7 @@ EXAMPLES: dict[str, Message] = {
     "share_upload_notice": ShareUploadNotice(
         office=OFFICE,
         subject="Document received: scan.pdf",
-        body="Ana Lima sent 'scan.pdf' (47.1 KiB).",
+        body="Ana Lima sent 'scan.pdf' (47.1 KB).",
         console_url="https://vault.example.org/#/vaults/3",
     ),
     "test": SendTestMessage(

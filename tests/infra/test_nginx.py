@@ -62,7 +62,7 @@ def test_upload_limit_is_set_in_one_place_and_agrees_with_the_api() -> None:
     nginx_bytes = int(value[:-1]) << {"k": 10, "m": 20, "g": 30}[value[-1]]
     limit = ApiSettings.model_fields["max_file_bytes"].default
     assert nginx_bytes == limit + FORM_OVERHEAD
-    assert shown_size(limit) == "5 GiB"
+    assert shown_size(limit) == "5 GB"
 
 
 @pytest.fixture

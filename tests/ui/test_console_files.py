@@ -86,14 +86,14 @@ def test_documents_go_to_the_customer_and_come_back(
     uploads = page.get_by_role("list", name="Files being sent").get_by_role("listitem")
     expect(uploads).to_have_count(3)
     row = uploads.filter(has_text="scans.zip")
-    expect(row).to_contain_text("200 MiB")
+    expect(row).to_contain_text("200 MB")
     seen = fractions_until_stored(row.get_by_role("progressbar"), row.get_by_role("status"))
     assert any(0 < value < 1 for value in seen), seen  # the bar moved, not only 0 then done
     for name in ("letter.pdf", "notes.txt"):
         expect(uploads.filter(has_text=name).get_by_role("status")).to_have_text("Stored")
     files = page.get_by_role("table").get_by_role("row")
     expect(files).to_have_count(4)
-    expect(page.get_by_role("row", name="scans.zip")).to_contain_text("200 MiB")
+    expect(page.get_by_role("row", name="scans.zip")).to_contain_text("200 MB")
     expect(page.get_by_role("row", name="letter.pdf")).to_contain_text("You")
 
     # A second large file, cancelled while it is on its way: nothing of it is kept.

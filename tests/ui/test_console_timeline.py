@@ -18,7 +18,7 @@ from tests.support.console import shared_vault, signed_in_admin, staff_client
 from tests.support.fleet import Fleet
 from tests.ui.test_console_shares import share_link, sms_codes
 
-SCAN = 1_500_000  # bytes: 1.4 MiB wherever a person reads it
+SCAN = 1_500_000  # bytes: 1.4 MB wherever a person reads it
 
 
 @pytest.mark.fleet
@@ -44,9 +44,9 @@ def test_customer_timeline_tells_what_happened_in_words(fleet: Fleet, browser: B
     sophie.goto(link)
     sophie.get_by_label("Access code").fill(code)
     sophie.get_by_role("button", name="Open the documents").click()
-    expect(sophie.get_by_role("row", name=re.compile("scan.pdf"))).to_contain_text("1.4 MiB")
+    expect(sophie.get_by_role("row", name=re.compile("scan.pdf"))).to_contain_text("1.4 MB")
     with sophie.expect_download():
-        sophie.get_by_role("link", name="return.pdf").click()
+        sophie.get_by_role("link", name="return.pdf", exact=True).click()
     assert api.post(f"/api/shares/{share_id}/revoke").status_code == 200
     api.close()
 
@@ -54,7 +54,7 @@ def test_customer_timeline_tells_what_happened_in_words(fleet: Fleet, browser: B
     refused: list[str] = []
     page.on("console", lambda message: _policy_violation(message, refused))
     page.goto(f"{fleet.api_url}/#/vaults/{vault_id}")
-    expect(page.get_by_role("row", name=re.compile("scan.pdf"))).to_contain_text("1.4 MiB")
+    expect(page.get_by_role("row", name=re.compile("scan.pdf"))).to_contain_text("1.4 MB")
 
     page.goto(f"{fleet.api_url}/#/customers/{customer_id}")
     page.get_by_label("Email").fill("sophie.martin@example.org")

@@ -1,9 +1,10 @@
 // Sizes in human units and times in the viewer's own time zone.
 
-const UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB"] as const;
+const UNITS = ["bytes", "KB", "MB", "GB", "TB"] as const;
 
-/** 1536 -> "1.5 KiB", 200000000 -> "191 MiB": binary multiples named as such, the one convention of
- * the console, the portal and the messages (services/api/vault03_api/shown.py). */
+/** 1536 -> "1.5 KB", 200000000 -> "191 MB": binary multiples named KB/MB/GB, as Windows Explorer
+ * names them on the office's PCs; the one convention of the console, the portal and the messages
+ * (services/api/vault03_api/shown.py). */
 export function formatBytes(size: number): string {
   if (size < 1024) return size === 1 ? "1 byte" : `${size} bytes`;
   let value = size;

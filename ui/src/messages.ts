@@ -291,6 +291,7 @@ const en = {
   "share.updated": "Updated",
   "share.link_message": "The link (email)",
   "share.code_message": "The access code",
+  "share.reminder_message": "A reminder",
   "share.actions": "Change this share",
   "share.resend_link": "Send the link again",
   "share.resend_code": "Send a new code",

@@ -269,3 +269,12 @@ def test_uploads_never_replace_and_tell_the_creator(harness: Harness) -> None:
     assert enter_code(download_refused, shared).status_code == 303
     file_id = names["report.pdf"]["id"]
     assert download_refused.get(f"{shared.path}/files/{file_id}").status_code == 403
+
+
+def test_sizes_read_as_in_the_console_and_notices(harness: Harness) -> None:
+    # One convention for every size a person reads: binary multiples named KB/MB/GB.
+    _, shared, _ = setup_share(harness, permissions=["download", "upload"])
+    page = signed_in(harness, shared).get(shared.path).text
+    assert "97.7 KB" in page  # report.pdf, 100,000 bytes
+    assert "5 GB" in page  # the upload limit
+    assert "KiB" not in page and "GiB" not in page

@@ -128,6 +128,16 @@ def test_an_unopened_share_reminds_its_recipient_at_most_the_configured_times(
     for messages, entry in ((told[0:2], told[2]), (told[3:5], told[5])):
         assert sorted(messages) == [("reminder", "email"), ("reminder", "sms")]
         assert entry == ("reminder_sent", None, "Tax 2026")
+    # The share's page lists its reminders beside its link and code, with their status.
+    share = office.client.get(f"/api/shares/{shared.id}", headers=headers).json()
+    reminders = share["reminder_deliveries"]
+    assert sorted((d["purpose"], d["kind"], d["channel"]) for d in reminders) == [
+        ("reminder", "share_reminder", channel) for channel in ("email", "email", "sms", "sms")
+    ]
+    assert [d["created_at"] for d in reminders] == sorted(d["created_at"] for d in reminders)
+    assert {d["status"] for d in reminders} == {"queued"}
+    assert share["link_delivery"]["purpose"] == "link"
+    assert share["code_delivery"]["purpose"] == "code"
 
 
 def test_an_opened_share_and_an_answered_file_request_are_not_reminded(office: Harness) -> None:

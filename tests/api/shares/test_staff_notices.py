@@ -45,8 +45,8 @@ def test_a_received_document_is_told_in_human_units_office_time_and_a_console_li
     assert sent.status_code == 303, sent.text
     email = notice(office, "share_upload_notice")
     assert email.subject == "Document received: scan.pdf"
-    assert "(1.5 MiB)" in email.text and "bytes" not in email.text
-    assert shown_size(len(scan)) == "1.5 MiB"
+    assert "(1.5 MB)" in email.text and "bytes" not in email.text
+    assert shown_size(len(scan)) == "1.5 MB"
     assert f"at {paris(office.clock.now.isoformat())}." in email.text
     assert "UTC" not in email.text
     vault_page = f"https://vault.example.org/#/vaults/{vault_id}"

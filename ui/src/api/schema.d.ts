@@ -1500,6 +1500,11 @@ export interface components {
             /** @description The latest code message */
             code_delivery?: components["schemas"]["DeliveryOut"] | null;
             /**
+             * Reminder Deliveries
+             * @description Every reminder sent to the recipient, oldest first
+             */
+            reminder_deliveries?: components["schemas"]["DeliveryOut"][];
+            /**
              * Access Code
              * @description The new code, shown once; the old one stops working
              */
@@ -2156,6 +2161,11 @@ export interface components {
             /** @description The latest code message */
             code_delivery?: components["schemas"]["DeliveryOut"] | null;
             /**
+             * Reminder Deliveries
+             * @description Every reminder sent to the recipient, oldest first
+             */
+            reminder_deliveries?: components["schemas"]["DeliveryOut"][];
+            /**
              * Access Code
              * @description Shown now and never again (resend-code makes a new one)
              */
@@ -2268,6 +2278,11 @@ export interface components {
             link_delivery?: components["schemas"]["DeliveryOut"] | null;
             /** @description The latest code message */
             code_delivery?: components["schemas"]["DeliveryOut"] | null;
+            /**
+             * Reminder Deliveries
+             * @description Every reminder sent to the recipient, oldest first
+             */
+            reminder_deliveries?: components["schemas"]["DeliveryOut"][];
         };
         /**
          * ShareStatus

@@ -246,9 +246,10 @@ export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JS
   const [done, setDone] = useState<string | null>(null);
   const [until, setUntil] = useState(inDays(30));
   const action = useSubmit();
-  // Deliveries move from queued to sent in the background: look again until both settle.
+  // Deliveries move from queued to sent in the background: look again until all settle.
   useEffect(() => {
-    const pending = [share.data?.link_delivery, share.data?.code_delivery].some((d) => d && !SETTLED.has(d.status));
+    const messages = [share.data?.link_delivery, share.data?.code_delivery, ...(share.data?.reminder_deliveries ?? [])];
+    const pending = messages.some((d) => d && !SETTLED.has(d.status));
     if (!pending) return;
     const timer = setTimeout(share.reload, 2000);
     return () => clearTimeout(timer);
@@ -307,6 +308,9 @@ export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JS
           <Table caption={t("share.deliveries")} headers={[t("share.message"), t("share.sent_by"), t("share.to"), t("share.delivery_status"), t("share.updated")]}>
                 <DeliveryLine label={t("share.link_message")} delivery={data.link_delivery} />
                 <DeliveryLine label={t("share.code_message")} delivery={data.code_delivery} />
+                {data.reminder_deliveries?.map((reminder) => (
+                  <DeliveryLine key={reminder.id} label={t("share.reminder_message")} delivery={reminder} />
+                ))}
           </Table>
           {canEdit && open && (
             <section aria-labelledby="share-actions">

@@ -130,6 +130,9 @@ class ShareOut(BaseModel):
     )
     link_delivery: DeliveryOut | None = Field(None, description="The latest link email")
     code_delivery: DeliveryOut | None = Field(None, description="The latest code message")
+    reminder_deliveries: list[DeliveryOut] = Field(
+        default_factory=list, description="Every reminder sent to the recipient, oldest first"
+    )
 
 
 class ShareCreatedOut(ShareOut):

@@ -35,11 +35,16 @@ def delivery_out(link: ShareDelivery, delivery: Delivery) -> DeliveryOut:
 
 
 def shares_out(session: Session, shares: list[Share], *, now: datetime) -> list[ShareOut]:
-    """Shares as staff see them, with their latest link and code deliveries."""
+    """Shares as staff see them, with their latest link and code deliveries and every
+    reminder."""
     latest: dict[tuple[int, str], DeliveryOut] = {}
+    reminders: dict[int, list[DeliveryOut]] = {}
     ids = [share.id for share in shares if share.id is not None]
-    for link, delivery in service.share_deliveries(session, share_ids=ids):
-        latest[(link.share_id, link.purpose)] = delivery_out(link, delivery)  # oldest first
+    for link, delivery in service.share_deliveries(session, share_ids=ids):  # oldest first
+        if link.purpose == "reminder":
+            reminders.setdefault(link.share_id, []).append(delivery_out(link, delivery))
+        else:
+            latest[(link.share_id, link.purpose)] = delivery_out(link, delivery)
     documents = service.shared_documents(session, share_ids=ids)
     out = []
     for share in shares:
@@ -61,6 +66,7 @@ def shares_out(session: Session, shares: list[Share], *, now: datetime) -> list[
                     "status": service.share_status(share, now=now),
                     "link_delivery": latest.get((share.id, "link")),
                     "code_delivery": latest.get((share.id, "code")),
+                    "reminder_deliveries": reminders.get(share.id, []),
                     "whole_vault": share.id not in documents,
                     "files": [
                         shared_file_out(document) for document in documents.get(share.id, [])
