@@ -73,7 +73,7 @@ def test_the_whole_flow_in_chromium(api: ApiProcess, tmp_path: Path) -> None:
         expect(page.locator("blockquote")).to_have_text("Please sign and send back the report.")
 
         with page.expect_download() as waiting:
-            page.get_by_role("link", name="report.pdf").click()
+            page.get_by_role("link", name="report.pdf", exact=True).click()
         download = waiting.value
         assert download.suggested_filename == "report.pdf"
         assert Path(download.path()).read_bytes() == document
@@ -81,7 +81,7 @@ def test_the_whole_flow_in_chromium(api: ApiProcess, tmp_path: Path) -> None:
         page.get_by_label("Documents to send").set_input_files(signed)
         page.get_by_role("button", name="Send the documents", exact=True).click()
         expect(page.get_by_role("status")).to_contain_text("signed report.pdf")
-        expect(page.get_by_role("link", name="signed report.pdf")).to_be_visible()
+        expect(page.get_by_role("link", name="signed report.pdf", exact=True)).to_be_visible()
 
         page.get_by_role("button", name="Close the session").click()
         expect(page.get_by_role("heading", name="Enter your access code")).to_be_visible()
