@@ -55,6 +55,9 @@ def test_find_create_and_edit_customers(fleet: Fleet, browser: Browser) -> None:
     expect(mobile).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#field-mobile-error")).to_contain_text("phone number")
     mobile.fill("+41 79 123 45 67")
+    language = page.get_by_label("Language of messages and portal pages")
+    expect(language).to_have_value("")  # the office's default unless chosen
+    language.select_option(label="Français (French)")
     page.get_by_role("button", name="Create the customer").click()
     expect(page.get_by_role("heading", name="Sophie Martin")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="The customer is saved")).to_be_visible()
@@ -74,8 +77,9 @@ def test_find_create_and_edit_customers(fleet: Fleet, browser: Browser) -> None:
     expect(page.get_by_role("status").filter(has_text="The customer is saved")).to_be_visible()
     page.reload()
     expect(page.get_by_label("City")).to_have_value("Lausanne")
+    expect(page.get_by_label("Language of messages and portal pages")).to_have_value("fr")
     with httpx.Client(base_url=fleet.api_url, headers={"Authorization": f"Bearer {token}"}) as api:
         found = api.get("/api/customers", params={"q": "sophie"}).json()["items"]
-    assert [(c["name"], c["mobile"], c["city"]) for c in found] == [
-        ("Sophie Martin", "+41791234567", "Lausanne")
+    assert [(c["name"], c["mobile"], c["city"], c["language"]) for c in found] == [
+        ("Sophie Martin", "+41791234567", "Lausanne", "fr")
     ]

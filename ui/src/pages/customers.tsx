@@ -15,14 +15,18 @@ import { CustomerVaults } from "./vaults";
 
 type Customer = Schemas["CustomerOut"];
 type Channel = Schemas["CodeChannel"];
+type Language = Customer["language"];
 const PAGE_SIZE = 25;
 const CHANNELS: Channel[] = ["sms", "email", "postal"];
+const LANGUAGES: Language[] = ["en", "fr", "de"];
 
 interface Draft {
   name: string;
   email: string;
   mobile: string;
   preferred_channel: Channel;
+  /** Empty for a new customer: the office's default language. */
+  language: Language | "";
   address_line1: string;
   address_line2: string;
   postal_code: string;
@@ -47,6 +51,7 @@ function draftOf(customer?: Customer): Draft {
     email: customer?.email ?? "",
     mobile: customer?.mobile ?? "",
     preferred_channel: customer?.preferred_channel ?? "sms",
+    language: customer?.language ?? "",
     address_line1: customer?.address_line1 ?? "",
     address_line2: customer?.address_line2 ?? "",
     postal_code: customer?.postal_code ?? "",
@@ -63,6 +68,7 @@ export function bodyOf(draft: Draft): Schemas["CustomerIn"] {
     email: draft.email.trim(),
     mobile: optional(draft.mobile),
     preferred_channel: draft.preferred_channel,
+    ...(draft.language ? { language: draft.language } : {}),
     address_line1: optional(draft.address_line1),
     address_line2: optional(draft.address_line2),
     postal_code: optional(draft.postal_code),
@@ -139,6 +145,18 @@ function CustomerForm(props: {
             </option>
           ))}
         </select>
+      </div>
+      <div class="field">
+        <label for="field-language">{t("customer.language")}</label>
+        <select id="field-language" aria-describedby="field-language-hint" value={draft.language} onChange={(event) => set("language")(event.currentTarget.value)}>
+          {!props.initial && <option value="">{t("language.office")}</option>}
+          {LANGUAGES.map((language) => (
+            <option key={language} value={language}>
+              {t(`language.${language}`)}
+            </option>
+          ))}
+        </select>
+        <p class="hint" id="field-language-hint">{t("customer.language_hint")}</p>
       </div>
       <fieldset>
         <legend>{t("customer.address")}</legend>
@@ -252,6 +270,10 @@ function Details({ customer }: { customer: Customer }): JSX.Element {
       <div>
         <dt>{t("customer.preferred_channel")}</dt>
         <dd>{t(`channel.${customer.preferred_channel}`)}</dd>
+      </div>
+      <div>
+        <dt>{t("customer.language")}</dt>
+        <dd>{t(`language.${customer.language}`)}</dd>
       </div>
     </dl>
   );
