@@ -77,7 +77,6 @@ def test_documents_go_to_the_customer_and_come_back(
     page.get_by_label("Name of a new vault").fill("Tax return 2025")
     page.get_by_role("button", name="Create the vault").click()
     expect(page.get_by_role("link", name="Tax return 2025")).to_be_visible()
-    screenshot(page, "customer")
     page.get_by_role("link", name="Tax return 2025").click()
     expect(page.get_by_role("heading", name="Tax return 2025")).to_be_visible()
     expect(page.get_by_text("No files in this vault yet.")).to_be_visible()
@@ -111,7 +110,7 @@ def test_documents_go_to_the_customer_and_come_back(
     expect(files).to_have_count(4)
 
     with page.expect_download() as waiting:
-        page.get_by_role("link", name="letter.pdf").click()
+        page.get_by_role("link", name="letter.pdf", exact=True).click()
     assert Path(waiting.value.path()).read_bytes() == letter.read_bytes()
 
     page.get_by_role("button", name="Delete notes.txt").click()
@@ -136,7 +135,7 @@ def test_documents_go_to_the_customer_and_come_back(
     customer.get_by_role("button", name="Open the documents").click()
     expect(customer.get_by_role("heading", name="Tax return 2025")).to_be_visible()
     with customer.expect_download() as waiting:
-        customer.get_by_role("link", name="letter.pdf").click()
+        customer.get_by_role("link", name="letter.pdf", exact=True).click()
     assert Path(waiting.value.path()).read_bytes() == letter.read_bytes()
     customer.get_by_label("Documents to send").set_input_files(signed)
     customer.get_by_role("button", name="Send the documents", exact=True).click()
@@ -147,7 +146,7 @@ def test_documents_go_to_the_customer_and_come_back(
     arrived = page.get_by_role("row", name="signed return.pdf")
     expect(arrived).to_contain_text("The customer")
     with page.expect_download() as waiting:
-        arrived.get_by_role("link", name="signed return.pdf").click()
+        arrived.get_by_role("link", name="signed return.pdf", exact=True).click()
     assert Path(waiting.value.path()).read_bytes() == signed.read_bytes()
     wait_for(
         lambda: [m for m in emails(fleet) if "signed return.pdf" in str(m["Subject"])],
@@ -165,6 +164,12 @@ def test_documents_go_to_the_customer_and_come_back(
     page.get_by_role("dialog").get_by_role("button", name="Revoke the share").click()
     expect(page.get_by_role("status").first).to_contain_text("The share is revoked")
     assert customer.goto(link).status in (403, 404, 410)
+    page.get_by_role("link", name="Back to the vault").click()
+    page.get_by_role("link", name="Back to the customer").click()
+    expect(page.get_by_role("heading", name="Sophie Martin")).to_be_visible()
+    timeline = page.get_by_role("table", name="Timeline")
+    expect(timeline).to_contain_text("signed return.pdf")
+    screenshot(page, "customer")
 
     with staff_client(fleet) as api:
         sophie = api.get("/api/customers", params={"q": "Sophie"}).json()["items"][0]
