@@ -83,9 +83,11 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/shares/{share_id}/access.csv"): ANY,
     # the customer portal: no staff authentication, guarded by the share's code and session
     ("GET", "/s/assets/portal.css"): PUBLIC,
+    ("GET", "/s/assets/upload.js"): PUBLIC,
     ("GET", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}/code"): PUBLIC,
     ("GET", "/s/{token}/files/{file_id}"): PUBLIC,
+    ("GET", "/s/{token}/files/{file_id}/preview"): PUBLIC,
     ("POST", "/s/{token}/files"): PUBLIC,
     ("POST", "/s/{token}/logout"): PUBLIC,
     # the staff console's page, its built files, and the API reference's init script
@@ -99,6 +101,8 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("DELETE", "/api/maintenance/windows/{window_id}"): ADMIN,
     ("POST", "/api/maintenance/on"): ADMIN,
     ("POST", "/api/maintenance/off"): ADMIN,
+    # the system's state (health checks, delivery queue, backups): admins only
+    ("GET", "/api/status"): ADMIN,
 }
 
 
