@@ -65,6 +65,9 @@ describe("audit entries in words", () => {
     expect(describeEntry({ ...session, new_values: { stage: "full", user_id: 3 } })).toBe("Marc signed in.");
     expect(describeEntry({ ...session, action: "u", new_values: { stage: "full" } })).toBe("Marc signed in.");
     expect(describeEntry({ ...session, action: "u", event: "logout", new_values: { expires_at: "x" } })).toBe("Marc signed out.");
+    const step = describeEntry({ ...session, new_values: { stage: "totp", user_id: 3 } });
+    expect(step).toBe("Marc entered their password; the second factor was next.");
+    expect(step).not.toContain(session.entity_id);
   });
 
   it("says what an admin did to an account", () => {

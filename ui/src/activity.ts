@@ -120,6 +120,8 @@ function session(entry: Entry, actor: string): string | null {
   if (entry.event === "logout") return t("activity.session.out", { actor });
   if (value(entry, "stage") === "full" && entry.action !== "d") return t("activity.session.in", { actor });
   if (entry.action === "d") return t("activity.session.ended", { actor });
+  const stage = value(entry, "stage");
+  if (stage === "totp" || stage === "password" || stage === "enrol") return t(`activity.session.${stage}`, { actor });
   return null;
 }
 
