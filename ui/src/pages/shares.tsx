@@ -16,8 +16,10 @@ type Share = Schemas["ShareOut"];
 type Channel = Schemas["CodeChannel"];
 type Permission = Schemas["Permission"];
 type Delivery = Schemas["DeliveryOut"];
+type Language = Share["language"];
 type StoredFile = Schemas["FileOut"];
 const CHANNELS: Channel[] = ["sms", "postal", "email"];
+const LANGUAGES: Language[] = ["en", "fr", "de"];
 const SHARES_PAGE = 25;
 const SETTLED = new Set(["sent", "delivered", "failed", "dead"]);
 const DELIVERY_STATES = ["queued", "published", "retrying", "sent", "delivered", "failed", "dead"] as const;
@@ -110,6 +112,7 @@ export function NewShare({ vaultId, files }: { vaultId: number; files: StoredFil
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [mobile, setMobile] = useState("");
+  const [language, setLanguage] = useState<Language | "">("");
   const [channel, setChannel] = useState<Channel | "">("");
   const [expires, setExpires] = useState(inDays(14));
   const [limit, setLimit] = useState("");
@@ -126,7 +129,9 @@ export function NewShare({ vaultId, files }: { vaultId: number; files: StoredFil
       api.POST("/api/vaults/{vault_id}/shares", {
         params: { path: { vault_id: vaultId } },
         body: {
-          recipient: thirdParty ? { name: name.trim(), email: email.trim(), mobile: mobile.trim() || null } : null,
+          recipient: thirdParty
+            ? { name: name.trim(), email: email.trim(), mobile: mobile.trim() || null, ...(language ? { language } : {}) }
+            : null,
           permissions,
           code_channel: channel || null,
           expires_at: endOfDay(expires),
@@ -157,6 +162,17 @@ export function NewShare({ vaultId, files }: { vaultId: number; files: StoredFil
               <Field name="name" id="share-name" label={t("customer.name")} value={name} onInput={setName} problem={problem} />
               <Field name="email" id="share-email" label={t("customer.email")} type="email" value={email} onInput={setEmail} problem={problem} />
               <Field name="mobile" id="share-mobile" label={t("customer.mobile")} type="tel" value={mobile} onInput={setMobile} problem={problem} required={false} />
+              <div class="field">
+                <label for="share-language">{t("customer.language")}</label>
+                <select id="share-language" value={language} onChange={(event) => setLanguage(event.currentTarget.value as Language | "")}>
+                  <option value="">{t("language.office")}</option>
+                  {LANGUAGES.map((item) => (
+                    <option key={item} value={item}>
+                      {t(`language.${item}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
             </>
           )}
         </fieldset>
