@@ -73,6 +73,8 @@ messages: $(STAMP)
 		--project VAULT03 -o $(LOCALE)/vault03.pot .
 	$(BIN)/pybabel update -D vault03 -i $(LOCALE)/vault03.pot -d $(LOCALE) \
 		--no-fuzzy-matching --ignore-obsolete --no-wrap
+	# No extraction date in the catalogues: it changed on every run and made branches conflict.
+	sed -i '/^"POT-Creation-Date: /d' $(LOCALE)/*/LC_MESSAGES/vault03.po
 
 # The README's settings reference and env/*.env.example, from the settings classes.
 docs: $(STAMP)
