@@ -1,5 +1,6 @@
 """The console's own checks: its API client is generated from today's API, it typechecks
-(strict), its unit tests pass, and its first load stays within the JavaScript budget."""
+(strict), it lints clean (ESLint: type-aware rules, accessibility, hooks), its unit tests pass,
+and its first load stays within the JavaScript budget."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def test_generated_client_types_follow_the_openapi_document() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_typecheck_and_unit_tests() -> None:
+def test_typecheck_lint_and_unit_tests() -> None:
     installed()
-    for script in ("typecheck", "test"):
+    for script in ("typecheck", "lint", "test"):
         done = run_pnpm(script)
         assert done.returncode == 0, f"pnpm {script}:\n{done.stdout}{done.stderr}"
 

@@ -67,6 +67,12 @@ function value(entry: Entry, key: string): unknown {
   return key in fresh ? fresh[key] : old[key];
 }
 
+/** A value that is a word (a visit's event or outcome), or `otherwise`. */
+function word(entry: Entry, key: string, otherwise: string): string {
+  const found = value(entry, key);
+  return typeof found === "string" ? found : otherwise;
+}
+
 function words(code: string): string {
   return code.replace(/_/g, " ");
 }
@@ -89,8 +95,8 @@ function changedFields(entry: Entry): string {
 }
 
 function visit(entry: Entry, actor: string): string {
-  const event = String(value(entry, "event") ?? "");
-  const outcome = String(value(entry, "outcome") ?? "ok");
+  const event = word(entry, "event", "");
+  const outcome = word(entry, "outcome", "ok");
   const file = entry.subject ?? "";
   const key = VISITS[event];
   if (!key) return t("activity.visit.other", { actor, event: words(event), outcome: words(outcome) });
@@ -104,7 +110,7 @@ function share(entry: Entry, actor: string): string {
   const deed = entry.event ? SHARE_DEEDS[entry.event] : undefined;
   if (deed) return t(deed, values);
   if (entry.action === "c") return t("activity.share.created", values);
-  if (entry.action === "u" && entry.new_values?.["locked_until"]) return t("activity.share.locked", values);
+  if (entry.action === "u" && entry.new_values?.locked_until) return t("activity.share.locked", values);
   return t("activity.share.changed", values) + changedFields(entry);
 }
 
@@ -112,7 +118,7 @@ function file(entry: Entry, actor: string): string | null {
   const name = entry.subject ?? t("activity.a_file");
   if (entry.event === "read") return t("activity.file.read", { actor, name });
   if (entry.action === "c") return t(entry.actor_kind === "recipient" ? "activity.file.sent" : "activity.file.uploaded", { actor, name });
-  if (entry.action === "u" && entry.new_values?.["deleted_at"]) return t("activity.file.deleted", { actor, name });
+  if (entry.action === "u" && entry.new_values?.deleted_at) return t("activity.file.deleted", { actor, name });
   return null;
 }
 
@@ -141,7 +147,7 @@ export function describeEntry(entry: Entry): string {
     if (entry.actor === null && entry.changed_by === null) return t("activity.sentence_unsigned", { event, what });
     return t("activity.sentence_event", { actor, event, what });
   }
-  if (entry.action === "u" && entry.new_values?.["deleted_at"]) return t("activity.sentence", { actor, verb: t("activity.action.d"), what });
+  if (entry.action === "u" && entry.new_values?.deleted_at) return t("activity.sentence", { actor, verb: t("activity.action.d"), what });
   const actionKey = ACTIONS[entry.action];
   const verb = actionKey ? t(actionKey) : entry.action;
   const sentence = t("activity.sentence", { actor, verb, what });

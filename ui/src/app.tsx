@@ -64,7 +64,7 @@ function useFocusKept(main: { current: HTMLElement | null }): void {
       root.removeEventListener("focusin", remember);
       observer.disconnect();
     };
-  }, []);
+  }, [main]);
 }
 
 function Layout({ session, onSignOut, children }: { session: Session; onSignOut: () => void; children: JSX.Element }): JSX.Element {
@@ -124,9 +124,14 @@ export function App(): JSX.Element {
       setExpired(true);
       if (!currentPlace().startsWith("/sign-in")) navigate(signInRoute(currentPlace()));
     });
+    // Who is signed in, once at the start; the effect below goes on from the sign-in page.
+    const known = (next: Session | null): void => {
+      rememberSession(next);
+      setSession(next);
+    };
     void api.GET("/api/auth/me").then(
-      ({ data }) => adopt(data ?? null),
-      () => adopt(null),
+      ({ data }) => known(data ?? null),
+      () => known(null),
     );
   }, []);
 
@@ -135,7 +140,7 @@ export function App(): JSX.Element {
     if (session?.stage === "full" && route.path === "/sign-in") {
       navigate(safeNext(route.query.get("next")));
     }
-  }, [session, route.path]);
+  }, [session, route]);
 
   if (location.pathname === "/set-password") {
     return (

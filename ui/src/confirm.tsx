@@ -63,6 +63,8 @@ export function ConfirmHost(): JSX.Element {
     opener.current?.focus();
   };
   return (
+    // The modal's own focus trap: Tab stays among its buttons (a dialog, not a control).
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions
     <dialog
       ref={dialog}
       aria-labelledby="confirm-text"

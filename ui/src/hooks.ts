@@ -42,12 +42,19 @@ export function useLoad<T>(load: () => Promise<T>, keys: unknown[]): Loaded<T> {
     let current = true;
     setLoading(true);
     load()
-      .then((value) => current && (setData(value), setProblem(null)))
+      .then((value) => {
+        if (!current) return;
+        setData(value);
+        setProblem(null);
+      })
       .catch((error: unknown) => current && setProblem(problemOf(error)))
       .finally(() => current && setLoading(false));
     return () => {
       current = false;
     };
+    // `keys` are the caller's dependencies of `load`, checked at each useLoad call instead
+    // (exhaustive-deps' additionalHooks in eslint.config.js); `load` is new at each render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...keys, round]);
   const reload = useCallback(() => setRound((value) => value + 1), []);
   return { data, problem, loading, reload };
@@ -89,6 +96,8 @@ export function useOlderPages<T>(
     setItems([]);
     setNext(null);
     fetchPage(null, latest.current, []);
+    // `keys` are the caller's dependencies of `load`, checked at each useOlderPages call.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, keys);
   const more = next === null || loading ? null : () => fetchPage(next, latest.current, items);
   return { items, problem, loading, more };
@@ -115,6 +124,8 @@ export interface PagedList<T> extends Loaded<T[]> {
 export function usePagedList<T>(load: (window: ListWindow) => Promise<T[]>, pageSize: number, keys: unknown[]): PagedList<T> {
   const [page, setPage] = useState(1);
   const [q, setQ] = useState("");
+  // `keys` are the caller's dependencies of `load` (its pageSize is a constant).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const loaded = useLoad(() => load({ limit: pageSize + 1, offset: (page - 1) * pageSize, q: q || null }), [...keys, page, q]);
   const hasNext = (loaded.data?.length ?? 0) > pageSize;
   return {

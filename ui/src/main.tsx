@@ -1,9 +1,9 @@
 import { render } from "preact";
 
 import { App } from "./app";
-import { useLanguage } from "./messages";
+import { chooseLanguage } from "./messages";
 import "./style.css";
 
-useLanguage(navigator.language);
+chooseLanguage(navigator.language);
 const root = document.getElementById("app");
 if (root) render(<App />, root);

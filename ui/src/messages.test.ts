@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import { t, useLanguage } from "./messages";
+import { t, chooseLanguage } from "./messages";
 
 describe("message catalogue", () => {
   it("fills placeholders and falls back to English", () => {
-    useLanguage("fr-CH");
+    chooseLanguage("fr-CH");
     expect(t("home.title", { name: "Marc" })).toBe("Welcome, Marc");
     expect(t("account.signed_in_as", { name: "A" })).toContain("{email}");
   });

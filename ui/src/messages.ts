@@ -429,7 +429,7 @@ const catalogues: Record<string, Record<MessageKey, string>> = { en };
 let catalogue: Record<MessageKey, string> = en;
 
 /** Pick the catalogue for a language tag ("fr-CH" falls back to "fr", then English). */
-export function useLanguage(tag: string): void {
+export function chooseLanguage(tag: string): void {
   const base = tag.toLowerCase().split("-")[0] ?? "en";
   catalogue = catalogues[tag.toLowerCase()] ?? catalogues[base] ?? en;
 }

@@ -43,5 +43,6 @@ export const csrfMiddleware: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "" });
+// The unit tests import this module in Node, which has no `location`.
+export const api = createClient<paths>({ baseUrl: "location" in globalThis ? location.origin : "" });
 api.use(csrfMiddleware);

@@ -1,7 +1,7 @@
 // The audit log in words, filtered by kind of thing, dates and customer, with the matching CSV
 // export; and a customer's timeline (the same words, with the messages sent for its shares).
 import type { JSX } from "preact";
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 
 import { ENTITY_TYPES, describeDelivery, describeEntry } from "../activity";
 import { call } from "../api/call";
@@ -68,17 +68,20 @@ export function Activity({ query }: { query: URLSearchParams }): JSX.Element {
   const technical = query.get("all") === "1";
   const customer = Number(query.get("customer") ?? "") || null;
   const [form, setForm] = useState({ type, since, until, all: technical ? "1" : "" });
-  const filter = {
-    entity_type: type || null,
-    since: since ? new Date(`${since}T00:00:00`).toISOString() : null,
-    until: until ? endOfDay(until) : null,
-    customer_id: customer,
-    summary: !technical,
-  };
+  const filter = useMemo(
+    () => ({
+      entity_type: type || null,
+      since: since ? new Date(`${since}T00:00:00`).toISOString() : null,
+      until: until ? endOfDay(until) : null,
+      customer_id: customer,
+      summary: !technical,
+    }),
+    [type, since, until, customer, technical],
+  );
   const pages = useOlderPages(async (before) => {
     const page = await call(api.GET("/api/audit", { params: { query: { ...filter, limit: PAGE_SIZE, before_id: before } } }));
     return { items: page.items.map(entryLine), next_before_id: page.next_before_id };
-  }, [type, since, until, technical, customer]);
+  }, [filter]);
   const csv = new URLSearchParams(
     Object.entries(filter).flatMap(([key, value]): [string, string][] => (value === null ? [] : [[key, String(value)]])),
   );

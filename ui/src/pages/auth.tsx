@@ -120,6 +120,8 @@ export function Enrol({ onSession }: { onSession: Signed }): JSX.Element {
   const confirm = useSubmit();
   useEffect(() => {
     start.submit(async () => setEnrolment(await call(api.POST("/api/auth/totp/enrolment"))))();
+    // A new enrolment once, on arrival: `start` is a new object at each render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   const send = confirm.submit(async () => {
     const enrolled = await call(api.POST("/api/auth/totp/enrolment/confirm", { body: { code } }));

@@ -216,7 +216,7 @@ export function CustomerList({ query, canEdit }: { query: URLSearchParams; canEd
       </form>
       <ProblemAlert problem={list.problem} />
       {list.loading && <p role="status">{t("app.loading")}</p>}
-      {list.data && list.data.items.length === 0 && <p>{q ? t("customers.none_found", { q }) : t("customers.empty")}</p>}
+      {list.data?.items.length === 0 && <p>{q ? t("customers.none_found", { q }) : t("customers.empty")}</p>}
       {list.data && list.data.items.length > 0 && (
         <>
           <p aria-live="polite">{t(total === 1 ? "customers.count_one" : "customers.count", { total, page, pages })}</p>

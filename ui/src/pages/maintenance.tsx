@@ -84,13 +84,16 @@ function SwitchOn({ onDone }: { onDone: (message: string) => void }): JSX.Elemen
 
 function Scheduled({ windows, onDone }: { windows: Window[]; onDone: (message: string) => void }): JSX.Element {
   const { busy, problem, submit } = useSubmit();
-  const cancel = (window: Window) => async () => {
+  const cancel = (window: Window) => (): void => {
     const when = formatTime(window.starts_at);
-    if (!(await confirmAction(t("maintenance.cancel_confirm", { when }), t("maintenance.cancel", { when })))) return;
-    submit(async () => {
-      await call(api.DELETE("/api/maintenance/windows/{window_id}", { params: { path: { window_id: window.id } } }));
-      onDone(t("maintenance.cancelled", { when }));
-    })();
+    void confirmAction(t("maintenance.cancel_confirm", { when }), t("maintenance.cancel", { when })).then(
+      (yes) =>
+        yes &&
+        submit(async () => {
+          await call(api.DELETE("/api/maintenance/windows/{window_id}", { params: { path: { window_id: window.id } } }));
+          onDone(t("maintenance.cancelled", { when }));
+        })(),
+    );
   };
   return (
     <section aria-labelledby="scheduled">

@@ -257,7 +257,7 @@ function AccessLog({ shareId }: { shareId: number }): JSX.Element {
 
 export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JSX.Element {
   const path = { params: { path: { share_id: id } } };
-  const share = useLoad(() => call(api.GET("/api/shares/{share_id}", path)), [id]);
+  const share = useLoad(() => call(api.GET("/api/shares/{share_id}", { params: { path: { share_id: id } } })), [id]);
   const [code, setCode] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [until, setUntil] = useState(inDays(30));
@@ -269,7 +269,7 @@ export function SharePage({ id, canEdit }: { id: number; canEdit: boolean }): JS
     if (!pending) return;
     const timer = setTimeout(share.reload, 2000);
     return () => clearTimeout(timer);
-  }, [share.data]);
+  }, [share.data, share.reload]);
   const run = (message: string, work: () => Promise<Share | Schemas["CodeResentOut"]>) =>
     action.submit(async () => {
       setDone(null);

@@ -138,7 +138,7 @@ function ChangeRole({ user, onChanged }: { user: User; onChanged: (message: stri
 
 export function UserPage({ id, me }: { id: number; me: number }): JSX.Element {
   const path = { params: { path: { user_id: id } } };
-  const user = useLoad(() => call(api.GET("/api/users/{user_id}", path)), [id]);
+  const user = useLoad(() => call(api.GET("/api/users/{user_id}", { params: { path: { user_id: id } } })), [id]);
   const [done, setDone] = useState<string | null>(null);
   const action = useSubmit();
   /** Run an action after the person confirms it (when it needs confirming), then say so. */
