@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { describeDelivery, describeEntry } from "./activity";
+import openapi from "../openapi.json";
+import { WORDED_EVENTS, WORDED_KINDS, describeDelivery, describeEntry } from "./activity";
 import type { Schemas } from "./api/client";
 
 type Entry = Schemas["AuditEntryOut"];
@@ -102,5 +103,48 @@ describe("share messages in words", () => {
     expect(describeDelivery(delivery)).toBe("The link went by email to sophie@example.org: Delivered.");
     const code = { ...delivery, purpose: "code", channel: "sms", recipient: "+33612345678", status: "failed", last_error: "invalid number" };
     expect(describeDelivery(code)).toBe("The access code went by text message to +33612345678: Failed. (invalid number)");
+    const reminder = { ...delivery, purpose: "reminder", kind: "share_reminder", status: "sent" };
+    expect(describeDelivery(reminder)).toBe("A reminder went by email to sophie@example.org: Sent.");
+  });
+});
+
+describe("reminders in words", () => {
+  const sent = {
+    ...base,
+    entity_type: "share_reminders",
+    entity_id: "3",
+    subject: "Tax return 2025",
+    recipient: "Sophie Martin",
+    event: "reminder_sent",
+    new_values: { share_id: 2, kind: "recipient", sent_to: "sophie@example.org" },
+  };
+
+  it("says who was reminded of what, sent by the system", () => {
+    expect(describeEntry(sent)).toBe("Reminder sent to Sophie Martin for “Tax return 2025”.");
+    const warned = { ...sent, event: "expiry_warning_sent", new_values: { share_id: 2, kind: "expiry", sent_to: "marc@office.example" } };
+    expect(describeEntry(warned)).toBe("marc@office.example was told that the share of “Tax return 2025” for Sophie Martin expires soon.");
+  });
+});
+
+// The API publishes every audit event and kind it can write as the enums of GET /api/audit's
+// filters (its mypy holds every writer to them): each needs words here, or the activity view
+// would show a code such as "expiry_warning_sent".
+function auditEnum(name: string): string[] {
+  const parameters = openapi.paths["/api/audit"].get.parameters as { name: string; schema: { anyOf?: { enum?: string[] }[] } }[];
+  const schema = parameters.find((parameter) => parameter.name === name)?.schema;
+  return schema?.anyOf?.find((option) => option.enum)?.enum ?? [];
+}
+
+describe("every audit entry the API can write has words", () => {
+  it("has words for each event", () => {
+    const events = auditEnum("event");
+    expect(events).toContain("reminder_sent");
+    expect(events.filter((event) => !WORDED_EVENTS.has(event))).toEqual([]);
+  });
+
+  it("has a noun for each kind of thing", () => {
+    const kinds = auditEnum("entity_type");
+    expect(kinds).toContain("share_reminders");
+    expect(kinds.filter((kind) => !WORDED_KINDS.has(kind))).toEqual([]);
   });
 });

@@ -19,6 +19,14 @@ const NOUNS: Record<string, MessageKey> = {
   users: "activity.noun.users",
   api_tokens: "activity.noun.api_tokens",
   maintenance_windows: "activity.noun.maintenance_windows",
+  share_reminders: "activity.noun.share_reminders",
+  share_files: "activity.noun.share_files",
+  portal_sessions: "activity.noun.portal_sessions",
+  recovery_codes: "activity.noun.recovery_codes",
+  user_tokens: "activity.noun.user_tokens",
+  deliveries: "activity.noun.deliveries",
+  master_keys: "activity.noun.master_keys",
+  key_rotations: "activity.noun.key_rotations",
 };
 const EVENTS: Record<string, MessageKey> = {
   login_failed: "activity.event.login_failed",
@@ -29,6 +37,14 @@ const EVENTS: Record<string, MessageKey> = {
   totp_enrolled: "activity.event.totp_enrolled",
   version_restored: "activity.event.version_restored",
   integrity_failure: "activity.event.integrity_failure",
+  totp_failed: "activity.event.totp_failed",
+  totp_replay: "activity.event.totp_replay",
+  login_step_done: "activity.event.login_step_done",
+  password_rehashed: "activity.event.password_rehashed",
+  invitation: "activity.event.invitation",
+  password_reset: "activity.event.password_reset",
+  brevo_webhook: "activity.event.brevo_webhook",
+  postal_webhook: "activity.event.postal_webhook",
 };
 // What an admin does to an account: "Ada reset two-factor sign-in for the user “Sam”."
 const DEEDS: Record<string, MessageKey> = {
@@ -43,6 +59,22 @@ const SHARE_DEEDS: Record<string, MessageKey> = {
   link_resent: "activity.share.link_resent",
   reissued: "activity.share.reissued",
 };
+// What the system sends by itself about a share: "Reminder sent to Sophie Martin for “Tax 2025”."
+const REMINDERS: Record<string, MessageKey> = {
+  reminder_sent: "activity.reminder.sent",
+  expiry_warning_sent: "activity.reminder.expiry_warning",
+};
+/** Every audit event with words of its own here ("read" and "logout" are said by their kind). */
+export const WORDED_EVENTS: ReadonlySet<string> = new Set([
+  ...Object.keys(EVENTS),
+  ...Object.keys(DEEDS),
+  ...Object.keys(SHARE_DEEDS),
+  ...Object.keys(REMINDERS),
+  "read",
+  "logout",
+]);
+/** Every kind of thing with a noun. */
+export const WORDED_KINDS: ReadonlySet<string> = new Set(Object.keys(NOUNS));
 // What a recipient does through the link (the share's access log), when it went through.
 const VISITS: Record<string, MessageKey> = {
   view: "activity.visit.view",
@@ -131,9 +163,17 @@ function session(entry: Entry, actor: string): string | null {
   return null;
 }
 
+function reminder(entry: Entry): string {
+  const key = (entry.event ? REMINDERS[entry.event] : undefined) ?? "activity.reminder.sent";
+  const sentTo = value(entry, "sent_to");
+  const to = typeof sentTo === "string" ? sentTo : "";
+  return t(key, { vault: entry.subject ?? t("activity.a_vault"), recipient: entry.recipient ?? t("activity.a_recipient"), to });
+}
+
 /** One sentence for an audit entry. */
 export function describeEntry(entry: Entry): string {
   const actor = actorOf(entry);
+  if (entry.entity_type === "share_reminders") return reminder(entry);
   if (entry.entity_type === "share_access") return visit(entry, actor);
   if (entry.entity_type === "shares") return share(entry, actor);
   const special = entry.entity_type === "files" ? file(entry, actor) : entry.entity_type === "sessions" ? session(entry, actor) : null;
@@ -158,7 +198,8 @@ export function describeEntry(entry: Entry): string {
 export function describeDelivery(delivery: Delivery): string {
   const how = CHANNELS.has(delivery.channel) ? t(`activity.by.${delivery.channel}` as MessageKey) : words(delivery.channel);
   const status = DELIVERY_STATES.has(delivery.status) ? t(`delivery.${delivery.status}` as MessageKey) : words(delivery.status);
-  const key: MessageKey = delivery.purpose === "code" ? "activity.delivery.code" : "activity.delivery.link";
+  const key: MessageKey =
+    delivery.purpose === "code" ? "activity.delivery.code" : delivery.purpose === "reminder" ? "activity.delivery.reminder" : "activity.delivery.link";
   const sentence = t(key, { how, to: delivery.recipient, status });
   return delivery.last_error ? `${sentence} ${t("activity.delivery.error", { error: delivery.last_error })}` : sentence;
 }

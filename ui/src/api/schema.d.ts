@@ -4158,12 +4158,12 @@ export interface operations {
             query?: {
                 limit?: number;
                 before_id?: number | null;
-                entity_type?: string | null;
+                entity_type?: ("api_tokens" | "customers" | "deliveries" | "files" | "key_rotations" | "maintenance_windows" | "master_keys" | "portal_sessions" | "recovery_codes" | "sessions" | "share_access" | "share_files" | "share_reminders" | "shares" | "user_tokens" | "users" | "vaults") | null;
                 entity_id?: string | null;
                 changed_by?: number | null;
                 customer_id?: number | null;
                 action?: ("c" | "u" | "d" | "r") | null;
-                event?: string | null;
+                event?: ("login_failed" | "totp_failed" | "totp_replay" | "login_step_done" | "logout" | "password_rehashed" | "password_changed" | "password_check_failed" | "recovery_code_used" | "recovery_code_failed" | "totp_enrolled" | "invitation" | "password_reset" | "two_factor_reset" | "password_reset_forced" | "read" | "version_restored" | "integrity_failure" | "revoked" | "extended" | "code_resent" | "link_resent" | "reissued" | "reminder_sent" | "expiry_warning_sent" | "brevo_webhook" | "postal_webhook") | null;
                 since?: string | null;
                 until?: string | null;
                 summary?: boolean;
@@ -4225,12 +4225,12 @@ export interface operations {
     export_csv_api_audit_export_csv_get: {
         parameters: {
             query?: {
-                entity_type?: string | null;
+                entity_type?: ("api_tokens" | "customers" | "deliveries" | "files" | "key_rotations" | "maintenance_windows" | "master_keys" | "portal_sessions" | "recovery_codes" | "sessions" | "share_access" | "share_files" | "share_reminders" | "shares" | "user_tokens" | "users" | "vaults") | null;
                 entity_id?: string | null;
                 changed_by?: number | null;
                 customer_id?: number | null;
                 action?: ("c" | "u" | "d" | "r") | null;
-                event?: string | null;
+                event?: ("login_failed" | "totp_failed" | "totp_replay" | "login_step_done" | "logout" | "password_rehashed" | "password_changed" | "password_check_failed" | "recovery_code_used" | "recovery_code_failed" | "totp_enrolled" | "invitation" | "password_reset" | "two_factor_reset" | "password_reset_forced" | "read" | "version_restored" | "integrity_failure" | "revoked" | "extended" | "code_resent" | "link_resent" | "reissued" | "reminder_sent" | "expiry_warning_sent" | "brevo_webhook" | "postal_webhook") | null;
                 since?: string | null;
                 until?: string | null;
                 summary?: boolean;

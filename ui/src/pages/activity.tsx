@@ -70,7 +70,7 @@ export function Activity({ query }: { query: URLSearchParams }): JSX.Element {
   const [form, setForm] = useState({ type, since, until, all: technical ? "1" : "" });
   const filter = useMemo(
     () => ({
-      entity_type: type || null,
+      entity_type: ENTITY_TYPES.find((kind) => kind === type) ?? null,
       since: since ? new Date(`${since}T00:00:00`).toISOString() : null,
       until: until ? endOfDay(until) : null,
       customer_id: customer,

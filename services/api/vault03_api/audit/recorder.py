@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from vault03_api import clock
 from vault03_api.audit.context import current
-from vault03_api.audit.models import Audited, AuditLog
+from vault03_api.audit.models import Audited, AuditEvent, AuditLog
 from vault03_api.timestamps import to_text
 
 GENESIS_HASH = "0" * 64
@@ -46,7 +46,7 @@ class PendingEntry:
     action: str
     old_values: dict[str, Any] | None = None
     new_values: dict[str, Any] | None = None
-    event: str | None = None
+    event: AuditEvent | None = None
 
 
 def canonical_json(value: Any) -> str:
@@ -73,7 +73,7 @@ def entry_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
-def note(session: Session, obj: object, event_name: str) -> None:
+def note(session: Session, obj: object, event_name: AuditEvent) -> None:
     """Label the entry that the next flush writes for `obj` (e.g. "login_failed")."""
     session.info.setdefault(_NOTES, {})[id(obj)] = event_name
 
@@ -89,7 +89,7 @@ def record_event(
     entity_type: str,
     entity_id: str | None,
     action: str,
-    event_name: str,
+    event_name: AuditEvent,
     new_values: dict[str, Any] | None = None,
 ) -> None:
     """Log something that changed no audited row (e.g. a failed login on an unknown email)."""
@@ -200,7 +200,7 @@ def _changes(obj: Audited, state: InstanceState[Any]) -> tuple[dict[str, Any], d
     return old, new
 
 
-def _entry(obj: Audited, action: str, notes: dict[int, str]) -> PendingEntry | None:
+def _entry(obj: Audited, action: str, notes: dict[int, AuditEvent]) -> PendingEntry | None:
     state = inspect(obj)
     old: dict[str, Any] | None = None
     new: dict[str, Any] | None = None
@@ -217,7 +217,7 @@ def _entry(obj: Audited, action: str, notes: dict[int, str]) -> PendingEntry | N
 
 
 def _entries(session: Session) -> list[PendingEntry]:
-    notes: dict[int, str] = session.info.get(_NOTES, {})
+    notes: dict[int, AuditEvent] = session.info.get(_NOTES, {})
     touched = [
         *(("c", obj) for obj in session.new),
         *(("u", obj) for obj in session.dirty if session.is_modified(obj)),

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from vault03_api.audit.models import AuditEntity, AuditEvent
 from vault03_api.bounds import MAX_INTEGER
 from vault03_api.shares.schemas import DeliveryOut
 from vault03_api.timestamps import IsoDateTime
@@ -15,7 +16,7 @@ from vault03_api.timestamps import IsoDateTime
 class AuditFilter(BaseModel):
     """Which entries: every given field must match; times are inclusive bounds (UTC)."""
 
-    entity_type: str | None = None
+    entity_type: AuditEntity | None = None
     entity_id: str | None = None
     changed_by: int | None = Field(None, ge=1, le=MAX_INTEGER)
     customer_id: int | None = Field(
@@ -26,7 +27,7 @@ class AuditFilter(BaseModel):
         "files, its shares, their access log and portal sessions",
     )
     action: Literal["c", "u", "d", "r"] | None = None
-    event: str | None = None
+    event: AuditEvent | None = None
     since: IsoDateTime | None = None
     until: IsoDateTime | None = None
     summary: bool = Field(

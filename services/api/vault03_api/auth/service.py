@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from vault03_api import sealing
 from vault03_api.alerts import alert_operators
+from vault03_api.audit.models import AuditEvent
 from vault03_api.audit.recorder import note, record_event
 from vault03_api.auth import throttle, totp
 from vault03_api.auth.exceptions import IdentityConflict, InvalidCode, InvalidLink, WeakPassword
@@ -154,7 +155,7 @@ def record_failure(
     ip: str | None,
     settings: ApiSettings,
     now: datetime,
-    event_name: str,
+    event_name: AuditEvent,
 ) -> None:
     """A failed login step: the user row (audited), or an audit entry for an unknown email."""
     LOGIN_FAILURES.labels(step=event_name).inc()
@@ -347,7 +348,7 @@ def submit_totp(
         return SecondFactorOutcome(refusal)
     secret = sealing.unseal(ring, user.totp_secret, purpose=totp_purpose(user_id)).decode()
     step = totp.matching_step(secret, code, at=now)
-    event_name = "totp_failed"
+    event_name: AuditEvent = "totp_failed"
     if step is not None:
         # The conditional update is the single point where a step is consumed: of two
         # submissions of one code, only one can move last_totp_step forward.
@@ -532,7 +533,7 @@ def _get_user(session: Session, user_id: int) -> User:
 
 
 def set_password(
-    session: Session, *, user: User, password_hash: str, now: datetime, event_name: str
+    session: Session, *, user: User, password_hash: str, now: datetime, event_name: AuditEvent
 ) -> None:
     """Store a new password hash; every session and API token of the user ends."""
     user.password_hash = password_hash
@@ -670,7 +671,9 @@ def use_link(session: Session, *, token: str, password_hash: str, now: datetime)
     link, user = user_for_link(session, token=token, now=now)
     link.used_at = now
     session.add(link)
-    set_password(session, user=user, password_hash=password_hash, now=now, event_name=link.purpose)
+    invited = link.purpose == TokenPurpose.INVITATION
+    event: AuditEvent = "invitation" if invited else "password_reset"
+    set_password(session, user=user, password_hash=password_hash, now=now, event_name=event)
     return user
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from vault03_api import clock
+from vault03_api.audit.models import AuditEvent
 from vault03_api.audit.recorder import note as audit_note
 from vault03_api.customers.models import CodeChannel
 from vault03_api.db import read_only_session, session_scope
@@ -176,7 +177,7 @@ def send_reminder(session: Session, *, due: Due, settings: ApiSettings, now: dat
     assert vault is not None
     if due.kind == ReminderKind.RECIPIENT:
         sent_to = _remind_recipient(session, share=share, vault=vault, settings=settings)
-        event = "reminder_sent"
+        event: AuditEvent = "reminder_sent"
     else:
         sent_to = _warn_creator(session, share=share, vault=vault, settings=settings)
         event = "expiry_warning_sent"

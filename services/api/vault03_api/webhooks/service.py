@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from prometheus_client import Counter
 from sqlmodel import Session
 
+from vault03_api.audit.models import AuditEvent
 from vault03_api.audit.recorder import PendingEntry, write_entries
 from vault03_api.deliveries.models import Delivery
 from vault03_api.deliveries.service import find_by_provider_message_id, record_status
@@ -191,6 +192,9 @@ def _apply(session: Session, change: _Change, *, source: str) -> EventOutcome:
     )
 
 
+_AUDIT_EVENTS: dict[str, AuditEvent] = {"brevo": "brevo_webhook", "postal": "postal_webhook"}
+
+
 def audit_delivery_event(
     session: Session,
     *,
@@ -207,7 +211,7 @@ def audit_delivery_event(
         "u",
         {"status": old_status.value},
         {"status": new_status.value, "provider_event": event, "source": source},
-        f"{source}_webhook",
+        _AUDIT_EVENTS[source],
     )
     write_entries(session.connection(), [entry])
     log.info(
