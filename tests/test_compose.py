@@ -163,7 +163,13 @@ def test_dockerfile_is_multi_stage_non_root_with_only_common_and_itself(service:
         for keyword, args in instructions
         if keyword == "COPY" and not args.startswith("--from")
     }
-    assert copied == {"services/common", f"services/{service}"}
+    # The two projects' pyproject.toml first (the dependencies' layer), then the projects.
+    assert copied == {
+        "services/common/pyproject.toml",
+        f"services/{service}/pyproject.toml",
+        "services/common",
+        f"services/{service}",
+    }
     users = [args for keyword, args in instructions if keyword == "USER"]
     assert users == ["vault03"]
     assert any(keyword == "HEALTHCHECK" for keyword, _ in instructions)
