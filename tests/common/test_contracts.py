@@ -446,3 +446,24 @@ def test_a_newer_version_that_still_reads_is_rendered() -> None:
     context = EXAMPLES["invitation"].context()
     email = render_email(_newer("staff_invitation", context), EmailSettings())
     assert SET_PASSWORD in email.text
+
+
+@pytest.mark.parametrize(
+    ("language", "winter", "summer"),
+    [("en", "CET", "CEST"), ("fr", "CET", "CEST"), ("de", "MEZ", "MESZ")],
+)
+def test_a_time_names_its_zone_in_every_language_never_a_bare_offset(
+    language: str, winter: str, summer: str
+) -> None:
+    # CLDR has short names for Paris's zone in German only; elsewhere it falls back to
+    # "+0100", which a reader cannot tell from a typo. The zone's own abbreviation replaces it.
+    shown = [
+        i18n.moment(
+            datetime(2026, month, 14, 22, 37, tzinfo=UTC),
+            language=language,
+            time_zone="Europe/Paris",
+        )
+        for month in (12, 7)
+    ]
+    assert shown[0].endswith(f" {winter}") and shown[1].endswith(f" {summer}"), shown
+    assert not any(re.search(r"[+-]\d{2}:?\d{2}|GMT", text) for text in shown), shown

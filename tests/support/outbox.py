@@ -6,6 +6,7 @@ the master key, so tests open them with the key ring, as the relay does."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -66,12 +67,18 @@ def sent_payload(delivery: Delivery, ring: KeyRing) -> dict[str, Any]:
     return open_payload(ring, delivery_id=delivery.id, sealed=delivery.sealed)
 
 
-def last_sent(database: Path, keys_dir: Path, kind: str) -> dict[str, Any]:
-    """The last message of `kind` a running API queued, read from its database file."""
+def last_sent(
+    database: Path, keys_dir: Path, kind: str, *, channel: str | None = None
+) -> dict[str, Any]:
+    """The last message of `kind` (over `channel`, when named) a running API queued, read from
+    its database file."""
     with contextlib.closing(sqlite3.connect(database)) as connection:
         row = connection.execute(
-            "SELECT id, sealed FROM deliveries WHERE kind = ? ORDER BY created_at DESC LIMIT 1",
-            (kind,),
+            "SELECT id, sealed, payload FROM deliveries"
+            " WHERE kind = ? AND channel = coalesce(?, channel) ORDER BY created_at DESC LIMIT 1",
+            (kind, channel),
         ).fetchone()
-    assert row is not None and row[1] is not None, f"no {kind} message in flight"
+    assert row is not None, f"no {kind} message in flight"
+    if row[1] is None:  # nothing secret in it: stored as it is
+        return dict(json.loads(row[2]))
     return open_payload(KeyRing.load(keys_dir), delivery_id=row[0], sealed=row[1])

@@ -1,28 +1,35 @@
 """A French and a German customer in a real browser (Debian's Chromium through Playwright):
-their share's portal pages, in their language, from a running API; and what they receive —
-the link email (HTML, as a mail client shows it) and the code letter (the PDF, drawn by
-pdftoppm) — rendered by the real workers.
+their share's portal pages, in their language, from a running API; and every message a share's
+recipient can receive — the link email, the file-request email, the code by email, the
+reminder email (HTML, as a mail client shows it), the code and reminder SMS, and the code
+letter (the PDF, drawn by pdftoppm) — rendered by the real workers.
 
 With VAULT03_SCREENSHOTS=<dir> the pages and messages are kept there as PNG files: that is
 how docs/img/i18n/ (shown in docs/shares.md) is made."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
+from tests.support.identity import make_settings
 from tests.support.live_shares import share_over_http, staff_api_token
 from tests.support.outbox import last_sent
 from tests.support.tools import CHROMIUM_FLAGS, require_tool
+from vault03_api import clock
+from vault03_api.db import create_db_engine
+from vault03_api.shares.reminders import send_due_reminders
 from vault03_common.events import DeliveryRequested, PostalPayload
 from vault03_email.render import render_email
 from vault03_email.settings import EmailSettings
@@ -87,6 +94,34 @@ def keep(tmp_path: Path) -> Path:
     return target
 
 
+def keep_small(png: bytes, path: Path) -> None:
+    """A screenshot as a palette PNG: a message's few flat colours stay sharp, at a third the
+    size."""
+    Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=128).save(path, optimize=True)
+
+
+def send_reminders_days_later(api: ApiProcess, days: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A housekeeping round of reminders `days` from now, on the running API's database."""
+    later = clock.utcnow() + timedelta(days=days)
+    monkeypatch.setattr(clock, "utcnow", lambda: later)
+    settings = make_settings(
+        api.root,
+        data_dir=api.root / "data",
+        keys_dir=api.root / "keys",
+        office_name=OFFICE["VAULT03_API_OFFICE_NAME"],
+        office_email=OFFICE["VAULT03_API_OFFICE_EMAIL"],
+        office_phone=OFFICE["VAULT03_API_OFFICE_PHONE"],
+        office_address=["8 quai Saint-Vincent", "69001 Lyon"],
+        time_zone=OFFICE["VAULT03_API_TIME_ZONE"],
+    )
+    engine = create_db_engine(settings.database_path)
+    try:
+        return send_due_reminders(engine, settings=settings)
+    finally:
+        engine.dispose()
+        monkeypatch.undo()
+
+
 def english_left(text: str, *data: str) -> list[str]:
     for value in (*OFFICE.values(), *data, "Tax 2026", "Bilan 2026.pdf"):
         text = text.replace(value, " ")
@@ -100,7 +135,7 @@ def event_of(payload: dict[str, Any], kind: str) -> DeliveryRequested:
 @pytest.mark.fleet
 @pytest.mark.parametrize("language", ["fr", "de"])
 def test_a_customer_reads_the_portal_and_messages_in_their_language(
-    api: ApiProcess, tmp_path: Path, language: str
+    api: ApiProcess, tmp_path: Path, language: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chromium = require_tool("chromium")
     pdftoppm = require_tool("pdftoppm")
@@ -129,6 +164,33 @@ def test_a_customer_reads_the_portal_and_messages_in_their_language(
     sms = str(last_sent(database, keys, "access_code")["text"])
     code = re.search(r"(\d{4} \d{4})", sms).group(1)  # type: ignore[union-attr]
     says = SAYS[language]
+    # Four days on, not opened: the recipient is reminded by email and, the code having come
+    # by SMS, by SMS too.
+    assert send_reminders_days_later(api, 4, monkeypatch) == 1
+    reminder_email = last_sent(database, keys, "share_reminder", channel="email")
+    reminder_sms = str(last_sent(database, keys, "share_reminder", channel="sms")["text"])
+    # A request for documents (an upload-only share), its code sent by email.
+    share_over_http(
+        api.url,
+        token,
+        files={},
+        customer=customer,
+        permissions=["upload"],
+        code_channel="email",
+        note=NOTE[language],
+    )
+    request_email = last_sent(database, keys, "share_link")
+    assert request_email["context"]["file_request"] is True
+    code_email = last_sent(database, keys, "access_code", channel="email")
+    emails = {
+        "link": (link_email, "share_link", link),
+        "request": (request_email, "share_link", str(request_email["context"]["link"])),
+        "code": (code_email, "access_code", ""),
+        "reminder": (reminder_email, "share_reminder", ""),
+    }
+    for text in (sms, reminder_sms):
+        assert not english_left(text), text
+    print(sms, reminder_sms, sep="\n")  # what docs/shares.md quotes
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -158,13 +220,20 @@ def test_a_customer_reads_the_portal_and_messages_in_their_language(
         assert not english_left(body, NOTE[language], customer["name"]), body
         page.screenshot(path=shots / f"portal-files-{language}.png", full_page=True)
 
-        email = render_email(event_of(link_email, "share_link"), EmailSettings())
-        assert not english_left(email.text, NOTE[language], customer["name"], link)
         context.close()
-        # The email as a mail client shows it: its own page, away from the portal's policy.
-        mail = browser.new_page(viewport={"width": 760, "height": 600})
-        mail.set_content(email.html)
-        mail.screenshot(path=shots / f"email-link-{language}.png", full_page=True)
+        # Each email as a mail client shows it: its own page, away from the portal's policy,
+        # as wide as a reading pane.
+        mail = browser.new_page(viewport={"width": 700, "height": 400})
+        for name, (payload, kind, its_link) in emails.items():
+            email = render_email(event_of(payload, kind), EmailSettings())
+            assert email.subject and not english_left(email.subject), email.subject
+            assert not english_left(email.text, NOTE[language], customer["name"], its_link), (
+                name,
+                email.text,
+            )
+            mail.set_content(email.html)
+            assert mail.locator("html").get_attribute("lang") == language
+            keep_small(mail.screenshot(full_page=True), shots / f"email-{name}-{language}.png")
         browser.close()
 
     # The code by post: the letter as printed, in the customer's language.
