@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.identity import Harness
+from tests.support.identity import CSRF, PASSWORD, Harness
 from tests.support.shares import (
     create_share,
     enter_code,
@@ -168,6 +168,27 @@ def test_staff_sessions_read_as_signing_in_and_out(harness: Harness) -> None:
     ).json()["items"]
     assert len(summary) == 1 and summary[0]["new_values"]["stage"] == "full"
     assert (summary[0]["actor"], summary[0]["actor_kind"]) == ("Alice Auditor", "staff")
+
+
+def test_enrolment_reads_as_one_entry_not_ten_recovery_codes(harness: Harness) -> None:
+    harness.create_user("ada@example.org", role="admin", name="Ada Admin", two_factor=False)
+    start = harness.client.post(
+        "/api/auth/login", json={"email": "ada@example.org", "password": PASSWORD}
+    )
+    csrf = {CSRF: start.json()["csrf_token"]}
+    secret = harness.client.post("/api/auth/totp/enrolment", headers=csrf).json()["secret"]
+    harness.created["ada@example.org"] = secret
+    confirmed = harness.client.post(
+        "/api/auth/totp/enrolment/confirm",
+        json={"code": harness.code("ada@example.org")},
+        headers=csrf,
+    )
+    assert confirmed.status_code == 200
+    full = harness.client.get("/api/audit", params={"limit": 500}).json()["items"]
+    assert sum(item["entity_type"] == "recovery_codes" for item in full) == 10
+    summary = harness.client.get("/api/audit", params={"limit": 500, "summary": True}).json()
+    assert not [item for item in summary["items"] if item["entity_type"] == "recovery_codes"]
+    assert [item["event"] for item in summary["items"]].count("totp_enrolled") == 1
 
 
 def test_unknown_customer_and_bad_paging_are_refused(harness: Harness) -> None:

@@ -34,7 +34,8 @@ class AuditFilter(BaseModel):
         False,
         description="Leave out entries that only repeat another in more technical terms: a "
         "recipient's portal sessions and file reads and writes (the share's access log has "
-        "each), and staff sessions other than signing in and out",
+        "each), staff sessions other than signing in and out, and the creation of recovery codes "
+        "(the enrolment's entry says it)",
     )
 
 
