@@ -37,10 +37,18 @@ def test_invitation_sets_a_password_once(harness: Harness) -> None:
     assert delivery.channel == "email" and delivery.recipient == "new.person@example.org"
     payload = delivery.payload
     assert payload["template"] == "staff_invitation"
-    assert set(payload["context"]) == {"link", "inviter_name", "role", "expires_at", "office"}
+    assert set(payload["context"]) == {
+        "link",
+        "inviter_name",
+        "role",
+        "expires_at",
+        "office",
+        "language",
+    }
     assert payload["context"]["office"]["name"] == harness.state.settings.office.name
     assert payload["context"]["inviter_name"] == harness.user(ADMIN).name
     assert payload["context"]["role"] == "auditor"
+    assert payload["context"]["language"] == harness.state.settings.language  # the office's
     token = _link_token(harness, "invitation")
     assert token not in str(harness.sql("SELECT * FROM user_tokens"))
     anonymous = harness.new_client()
@@ -177,4 +185,5 @@ def test_the_invitation_renders_with_the_email_worker(harness: Harness) -> None:
     email = render_email(delivery_event(invitation, ring=harness.state.keyring), EmailSettings())
     assert f"#token={_link_token(harness, 'invitation')}" in email.text
     assert f"{harness.user(ADMIN).name} has invited you" in email.text
-    assert email.to == STAFF and email.subject == "Your VAULT03 account"
+    office = harness.state.settings.office
+    assert email.to == STAFF and email.subject == f"Your account at {office.name}"
