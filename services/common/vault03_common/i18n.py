@@ -14,8 +14,8 @@ import gettext
 import io
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal, get_args
-from zoneinfo import ZoneInfo
+from typing import Annotated, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format, get_timezone_name
@@ -23,6 +23,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, get_decimal_symbol
 from babel.support import Translations
+from pydantic import AfterValidator
 
 Language = Literal["en", "fr", "de"]
 """The languages messages and portal pages are written in."""
@@ -31,6 +32,18 @@ LANGUAGES: tuple[Language, ...] = get_args(Language)
 SOURCE_LANGUAGE: Language = "en"
 DOMAIN = "vault03"
 LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def _known_time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}: use an IANA name") from exc
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_known_time_zone)]
+"""An IANA time zone name ("Europe/Paris"), refused when this machine does not know it."""
 
 
 def catalogue_path(language: str) -> Path:

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -22,7 +21,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -125,17 +123,8 @@ class Office(BaseModel):
     logo_url: str | None = None
     language: i18n.Language = i18n.SOURCE_LANGUAGE
     """The office's default language: what its staff read, and customers unless they chose."""
-    time_zone: str = "UTC"
+    time_zone: i18n.TimeZone = "UTC"
     """The IANA time zone every time in a message is shown in."""
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}: use an IANA name") from exc
-        return value
 
     def contact(self) -> str:
         """How to reach the office: its name with its email and phone, when known."""

@@ -7,26 +7,14 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
 from tests.support.live_shares import share_over_http, staff_api_token
 from tests.support.outbox import last_sent
 from tests.support.tools import CHROMIUM_FLAGS, require_tool
-
-
-@pytest.fixture
-def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
-    process = ApiProcess(tmp_path / "vault03", nats_url=nats_server.url)
-    process.env["VAULT03_API_PUBLIC_URL"] = process.url
-    process.env["VAULT03_API_SESSION_COOKIE_SECURE"] = "false"  # plain HTTP on loopback
-    process.start()
-    yield process
-    process.stop()
 
 
 @pytest.mark.fleet

@@ -9,14 +9,12 @@ import io
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
 from tests.support.live_shares import share_over_http, staff_api_token
 from tests.support.outbox import last_sent
@@ -38,16 +36,6 @@ def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
-
-
-@pytest.fixture
-def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
-    process = ApiProcess(tmp_path / "vault03", nats_url=nats_server.url)
-    process.env["VAULT03_API_PUBLIC_URL"] = process.url
-    process.env["VAULT03_API_SESSION_COOKIE_SECURE"] = "false"  # plain HTTP on loopback
-    process.start()
-    yield process
-    process.stop()
 
 
 def shared_link(api: ApiProcess, files: dict[str, bytes]) -> tuple[str, str, int]:

@@ -15,23 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import NatsServer
 from tests.support.api_process import ApiProcess
 from tests.support.live_shares import enter_code_over_http, share_over_http, staff_api_token
 from tests.support.outbox import last_sent
 
 BOUNDARY = "vault03-test-boundary"
 PIECE = 256 * 1024
-
-
-@pytest.fixture
-def api(tmp_path: Path, nats_server: NatsServer) -> Iterator[ApiProcess]:
-    process = ApiProcess(tmp_path / "vault03", nats_url=nats_server.url)
-    process.env["VAULT03_API_PUBLIC_URL"] = process.url
-    process.env["VAULT03_API_SESSION_COOKIE_SECURE"] = "false"  # plain HTTP on loopback
-    process.start()
-    yield process
-    process.stop()
 
 
 def sent(database: Path, kind: str, pattern: str) -> str:
