@@ -391,7 +391,7 @@ def test_no_secret_is_written_inline(name: str) -> None:
                 assert not str(value), f"{where} sets the secret {key} inline"
 
 
-def test_nats_keeps_jetstream_on_a_durable_volume_with_synced_writes() -> None:
+def test_nats_keeps_jetstream_on_disk_with_synced_writes_as_the_fleets_user() -> None:
     nats = SPECS["nats"]
     assert production(nats["image"]).startswith("nats:")
     config_mounts = {target: source for source, target, _ in mounts("nats")}
@@ -406,7 +406,12 @@ def test_nats_keeps_jetstream_on_a_durable_volume_with_synced_writes() -> None:
         for target, source in config_mounts.items()
         if store_dir.group(1).startswith(target.rstrip("/") + "/")
     )
-    assert volume in COMPOSE["volumes"], "the JetStream store must be on a named volume"
+    # A bind mount in the deployment (README step 1 makes it the images' user's): the server
+    # runs as that user, not as the official image's root.
+    assert volume == "./nats", "the JetStream store must be kept in the deployment's nats/"
+    assert nats["user"] == "10003:10003"
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(r"install -d -o 10003 -g 10003 .*\bnats\b", readme)
     monitor = re.search(r"^http:\s*\S+:(\d+)", text, re.MULTILINE)
     assert monitor
     assert f"http://127.0.0.1:{monitor.group(1)}/healthz" in nats["healthcheck"]["test"]

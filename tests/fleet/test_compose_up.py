@@ -502,6 +502,11 @@ def test_images_users_read_only_roots_and_no_secret_in_any_layer(
         assert not path.startswith(("opt/vault03/keys/", "secrets/")), path
         assert not any(needle in content for needle in needles), path
     assert read, "no layer of the images was read"
+    # NATS as the fleet's user too (compose.yaml's `user:`, not only the stand-in's), its
+    # JetStream store in the deployment's nats/ that README step 1 made.
+    assert stack.exec("nats", "id", "-u").strip() == "10003"
+    assert (stack.project / "nats" / "jetstream").is_dir()
+    assert (stack.project / "nats" / "jetstream").stat().st_uid == 10003
     assert stack.exec("prometheus", "id", "-un").strip() == "nobody"
     assert stack.exec("alertmanager", "id", "-un").strip() == "nobody"
     workers = stack.exec(
