@@ -222,6 +222,13 @@ def test_the_error_log_names_request_problems_without_tokens(tmp_path: Path) -> 
             too_large = http.post(
                 f"/s/{SHARE_TOKEN}/files?csrf={CSRF_TOKEN}", content=b"x" * (2 << 20)
             )
+        # nginx logs a request when it lets it go: after a 413 it first reads (lingers on) the
+        # rest of the body until the client has closed, so the line may come a moment later.
+        wait_for(
+            lambda: '"POST /s/[token] HTTP/1.1", status: 413,' in nginx.error_log(),
+            timeout=10,
+            what="the 413 in the error log",
+        )
     finally:
         nginx.stop()
         held.close()
