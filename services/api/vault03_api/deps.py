@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -30,8 +30,10 @@ def get_session(state: StateDep) -> Iterator[Session]:
         yield session
 
 
-def get_read_session(state: StateDep) -> Iterator[Session]:
-    """The request's read session: a snapshot that neither waits for nor holds the write lock."""
+async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
+    """The request's read session: a snapshot that neither waits for nor holds the write lock.
+    Begun and ended on the event loop (as `transactions.run_read`): as a plain `def` each
+    would be a thread hop of its own."""
     with read_only_session(state.engine) as session:
         yield session
 

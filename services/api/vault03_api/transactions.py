@@ -1,5 +1,5 @@
 """The one way to run database work from async code: a function taking a Session first,
-run in its own transaction on a thread, so the event loop keeps serving.
+run in its own transaction: reads on the event loop, writes on a thread.
 
     await run_read(engine, service.list_files, vault_id=3)    # a WAL snapshot, no write lock
     await run_write(engine, service.add_file, vault_id=3, ...)  # committed, in the write queue
@@ -50,14 +50,14 @@ def behind_the_loop() -> None:
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Reads and writes run on threads of their own, reached by a plain executor hop (it costs the
-# event loop less than anyio's worker threads, see bench/README.md), so that file I/O on the
-# default executor cannot hold them up, and reads never queue behind writers waiting for
-# their turn. Writes wait for their turn in `db.WriterQueue`; a few threads are enough.
-# They run a little behind the event loop (see behind_the_loop).
-_READ_THREADS = ThreadPoolExecutor(
-    max_workers=16, thread_name_prefix="db-read", initializer=behind_the_loop
-)
+# Reads run on the event loop itself: each is a short indexed read of a WAL snapshot, which
+# neither waits for nor holds the write lock, and costs less than the hop to a thread would
+# (every hop is dozens of context switches while the threads and the loop pass the GIL to
+# each other: figures in bench/README.md, crowd.py). Writes run on threads of their own,
+# reached by a plain executor hop (it costs the event loop less than anyio's worker
+# threads), so that file I/O on the default executor cannot hold them up; they wait for
+# their turn in `db.WriterQueue` (and for the commit's fsync) there, a little behind the
+# event loop (see behind_the_loop). A few threads are enough.
 _WRITE_THREADS = ThreadPoolExecutor(
     max_workers=4, thread_name_prefix="db-write", initializer=behind_the_loop
 )
@@ -80,17 +80,6 @@ def read_now(
         return fn(session, *args, **kwargs)
 
 
-def _cursor_read_now(
-    engine: Engine,
-    fn: Callable[Concatenate[DBAPICursor, P], T],
-    /,
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    with read_only_cursor(engine) as cursor:
-        return fn(cursor, *args, **kwargs)
-
-
 def _admitted_write(
     engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
@@ -106,9 +95,9 @@ def _submit(executor: ThreadPoolExecutor, job: Callable[[], T]) -> Future[T]:
 async def run_read(
     engine: Engine, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
-    """`fn(session, ...)` on a snapshot, on a read thread."""
-    job = functools.partial(read_now, engine, fn, *args, **kwargs)
-    return await asyncio.wrap_future(_submit(_READ_THREADS, job))
+    """`fn(session, ...)` on a snapshot, here on the event loop: keep `fn` to indexed reads
+    of a bounded number of rows (a page of a list, a few lookups)."""
+    return read_now(engine, fn, *args, **kwargs)
 
 
 async def run_cursor_read(
@@ -118,9 +107,10 @@ async def run_cursor_read(
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> T:
-    """`fn(cursor, ...)` with a DB-API cursor on a snapshot (raw SQL for the hottest reads)."""
-    job = functools.partial(_cursor_read_now, engine, fn, *args, **kwargs)
-    return await asyncio.wrap_future(_submit(_READ_THREADS, job))
+    """`fn(cursor, ...)` with a DB-API cursor on a snapshot (raw SQL for the hottest reads),
+    here on the event loop as `run_read`."""
+    with read_only_cursor(engine) as cursor:
+        return fn(cursor, *args, **kwargs)
 
 
 async def run_write(

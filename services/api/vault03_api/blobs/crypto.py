@@ -151,7 +151,7 @@ class ChunkCipher:
             raise ValueError("only the last chunk may be shorter than the chunk size")
         return self._aead.encrypt(self._nonce(index, last), plaintext, self._ad)
 
-    def open(self, index: int, ciphertext: bytes, *, last: bool) -> bytes:
+    def open(self, index: int, ciphertext: bytes | memoryview, *, last: bool) -> bytes:
         """The chunk's plaintext, only after its tag is verified."""
         try:
             return self._aead.decrypt(self._nonce(index, last), ciphertext, self._ad)

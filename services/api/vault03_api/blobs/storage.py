@@ -9,7 +9,6 @@ both at start-up.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import hashlib
 import logging
@@ -34,7 +33,8 @@ from vault03_api.blobs.crypto import (
 
 log = logging.getLogger(__name__)
 
-# Chunks read and authenticated ahead of the one being sent (each is CHUNK_SIZE of memory).
+# Chunks the kernel is asked to read ahead of the one being sent (posix_fadvise WILLNEED),
+# so that a download from disk finds them in the page cache.
 READ_AHEAD_CHUNKS = 3
 
 PARTIAL_DIR = ".partial"
@@ -227,11 +227,16 @@ class BlobReader:
         self.chunks = chunk_count(size, header.chunk_size)
         self._cipher = ChunkCipher(data_key, file_id=file_id, header=header)
         self._closed = False
+        self._buffer: bytearray | None = None  # read_cached's, reused chunk after chunk
+
+    def _span(self, index: int) -> tuple[int, bool]:
+        """The length on disk of chunk `index`, and whether it is the last."""
+        last = index == self.chunks - 1
+        return (self.size - index * self.chunk_size if last else self.chunk_size) + TAG_SIZE, last
 
     def read_chunk(self, index: int) -> bytes:
         """The plaintext of chunk `index`, authenticated (raises IntegrityError otherwise)."""
-        last = index == self.chunks - 1
-        length = (self.size - index * self.chunk_size if last else self.chunk_size) + TAG_SIZE
+        length, last = self._span(index)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the blob is closed")
@@ -239,6 +244,40 @@ class BlobReader:
         if len(data) != length:
             raise IntegrityError(f"chunk {index} is short")
         return self._cipher.open(index, data, last=last)
+
+    def read_cached(self, index: int) -> bytes | None:
+        """`read_chunk(index)` when the chunk's bytes are all in the page cache, else None:
+        it never waits for the disk (RWF_NOWAIT), so it may run on the event loop."""
+        length, last = self._span(index)
+        if self._buffer is None or len(self._buffer) < length:
+            self._buffer = bytearray(length)
+        view = memoryview(self._buffer)[:length]
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the blob is closed")
+            try:
+                read = os.preadv(
+                    self._fd, [view], chunk_offset(index, self.chunk_size), os.RWF_NOWAIT
+                )
+            except (BlockingIOError, OSError):  # not cached, or no RWF_NOWAIT here
+                return None
+        if read != length:
+            return None  # partly cached (or short: read_chunk says which)
+        plaintext = self._cipher.open(index, view, last=last)
+        self.advise(index + 1)
+        return plaintext
+
+    def advise(self, index: int) -> None:
+        """Ask the kernel to read chunks `index`.. ahead (without waiting for them)."""
+        if index < self.chunks:
+            start = chunk_offset(index, self.chunk_size)
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(
+                    self._fd,
+                    start,
+                    READ_AHEAD_CHUNKS * (self.chunk_size + TAG_SIZE),
+                    os.POSIX_FADV_WILLNEED,
+                )
 
     def iter_range(self, start: int, stop: int) -> Iterator[bytes]:
         """Plaintext bytes [start, stop), decrypting only the chunks that hold them."""
@@ -277,40 +316,34 @@ def _cut(chunk: bytes, base: int, start: int, stop: int) -> bytes:
 
 async def open_range(reader: BlobReader, start: int, stop: int) -> AsyncIterator[bytes]:
     """Plaintext [start, stop) as an async iterator. The first chunk is read and authenticated
-    before this returns, so a damaged blob is reported before any byte is sent; each next
-    chunk is read in a worker thread while the previous one is being sent."""
-    loop = asyncio.get_running_loop()
+    before this returns, so a damaged blob is reported before any byte is sent.
+
+    Chunks whose bytes are in the page cache are read and opened here on the event loop (a
+    hop to a thread would cost more than the read: bench/README.md, crowd.py); the others in
+    a worker thread. The kernel reads a few chunks ahead of the one being sent."""
     first = min(start // reader.chunk_size, reader.chunks - 1)
     end = min(reader.chunks, -(-stop // reader.chunk_size)) if stop > start else first
-    head = await loop.run_in_executor(None, reader.read_chunk, first)
-    return _stream(loop, reader, head, first, end, start, stop)
+    reader.advise(first)
+    head = await _read(reader, first)
+    return _stream(reader, head, first, end, start, stop)
+
+
+async def _read(reader: BlobReader, index: int) -> bytes:
+    chunk = reader.read_cached(index)
+    if chunk is None:
+        chunk = await asyncio.get_running_loop().run_in_executor(None, reader.read_chunk, index)
+    return chunk
 
 
 async def _stream(
-    loop: asyncio.AbstractEventLoop,
-    reader: BlobReader,
-    head: bytes,
-    first: int,
-    end: int,
-    start: int,
-    stop: int,
+    reader: BlobReader, head: bytes, first: int, end: int, start: int, stop: int
 ) -> AsyncIterator[bytes]:
-    ahead: collections.deque[asyncio.Future[bytes]] = collections.deque()
     try:
-        chunk, index = head, first
-        requested = first + 1
-        while index < end:
-            while requested < end and len(ahead) < READ_AHEAD_CHUNKS:
-                ahead.append(loop.run_in_executor(None, reader.read_chunk, requested))
-                requested += 1
-            yield _cut(chunk, index * reader.chunk_size, start, stop)
-            if not ahead:
-                break
-            chunk, index = await ahead.popleft(), index + 1
+        yield _cut(head, first * reader.chunk_size, start, stop)
+        for index in range(first + 1, end):
+            yield _cut(await _read(reader, index), index * reader.chunk_size, start, stop)
     finally:
-        for pending in ahead:
-            pending.cancel()
-        reader.close()  # a read still running then fails on the closed blob, unseen
+        reader.close()  # a read still running in a thread then fails on the closed blob, unseen
 
 
 class BlobStore:
