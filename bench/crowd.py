@@ -551,6 +551,11 @@ def p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98] if len(samples) > 1 else float("nan")
 
 
+def cpu_per_operation(results: Results) -> float:
+    """Milliseconds of the server's CPU time per operation counted."""
+    return results.cpu_seconds / max(results.operations, 1) * 1000
+
+
 def report(name: str, results: Results) -> None:
     rate = results.operations / results.seconds
     print(f"{name}: {rate:.1f} requests/s ({results.operations} in {results.seconds:.1f}s)")
@@ -599,7 +604,10 @@ async def bench(args: argparse.Namespace) -> None:
         rss_before = rss_mib(api.pid)
         on_api = await crowd(target, staff, mix, pid=api.pid)
         on_bare = await crowd(
-            Target(bare_port, target.read_vault, target.upload_vault, target.files), staff, mix
+            Target(bare_port, target.read_vault, target.upload_vault, target.files),
+            staff,
+            mix,
+            pid=bare.pid,
         )
         wrong = await verify_uploads(api, on_api.uploads)
     finally:
@@ -625,8 +633,9 @@ async def bench(args: argparse.Namespace) -> None:
         f"{end:.0f} MiB at the end (target: flat after the warm-up)"
     )
     print(
-        f"API CPU: {on_api.cpu_seconds / max(on_api.operations, 1) * 1000:.1f} ms per operation "
-        f"({on_api.cpu_seconds:.1f} s for {on_api.operations}); load average "
+        f"API CPU: {cpu_per_operation(on_api):.2f} ms per operation "
+        f"({on_api.cpu_seconds:.1f} s for {on_api.operations}); bare app "
+        f"{cpu_per_operation(on_bare):.2f} ms; load average "
         f"{' '.join(f'{value:.1f}' for value in os.getloadavg())}"
     )
     print(f"uploads acknowledged {len(on_api.uploads)}, read back different: {wrong}")

@@ -21,7 +21,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
@@ -130,3 +130,54 @@ async def run_write(
     # Leaves the queue when done, or when cancelled before it started.
     future.add_done_callback(lambda _future: queue.leave())
     return await asyncio.wrap_future(future)
+
+
+Item = TypeVar("Item")
+
+
+class WriteBatch(Generic[Item]):
+    """Small writes that many requests need at once (the audit row of each download), made
+    together: each item waits for one write transaction (one commit, one fsync) holding every
+    item that arrived while the previous one was being written, instead of a write of its own.
+
+    `write(session, items)` runs in that transaction and gives, for each item, None (written)
+    or the exception its request gets; if it raises, every item of the batch gets that."""
+
+    def __init__(
+        self, engine: Engine, write: Callable[[Session, list[Item]], list[Exception | None]]
+    ) -> None:
+        self._engine = engine
+        self._write = write
+        self._waiting: list[tuple[Item, asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def add(self, item: Item) -> None:
+        """Return once `item` is committed (or raise what it got)."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_waiting())
+        await future
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            # An item whose request went away before its batch started is not written.
+            batch = [(item, future) for item, future in self._waiting if not future.cancelled()]
+            self._waiting = []
+            if not batch:
+                continue
+            try:
+                outcomes = await run_write(self._engine, self._write, [item for item, _ in batch])
+            except Exception as error:
+                outcomes = [error] * len(batch)
+            except BaseException:
+                for _, future in batch:
+                    future.cancel()
+                raise
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if outcome is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(outcome)

@@ -4,6 +4,7 @@ leaves an audit entry, and a download whose read cannot be audited is refused.""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -62,3 +63,23 @@ def test_a_download_that_cannot_be_audited_is_refused(harness: Harness) -> None:
         "the download could not be recorded in the audit log, so it is refused"
     )
     assert b"secret contents" not in response.content
+
+
+def test_downloads_at_once_are_each_audited_as_their_reader(harness: Harness) -> None:
+    # Reads arriving together are written in one transaction (transactions.WriteBatch); each
+    # entry still names its own reader and address.
+    readers = [token_headers(harness, "staff") for _ in range(4)]
+    file_id = stored_file(harness, readers[0], b"shared contents")
+
+    def download(index: int) -> int:
+        headers = {**readers[index], "User-Agent": f"reader-{index}"}
+        return harness.client.get(f"/api/files/{file_id}/content", headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=len(readers) * 2) as pool:
+        statuses = list(pool.map(download, [i % len(readers) for i in range(len(readers) * 4)]))
+    assert statuses == [200] * len(statuses)
+    reads = harness.audit(entity_type="files", entity_id=file_id, action="r")
+    assert len(reads) == len(statuses)
+    by_agent = {(entry["user_agent"], entry["changed_by"]) for entry in reads}
+    assert len(by_agent) == len(readers)  # one reader per user agent, as sent
+    assert len({user for _, user in by_agent}) == len(readers)

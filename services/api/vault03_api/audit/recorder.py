@@ -15,7 +15,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from vault03_api import clock
-from vault03_api.audit.context import current
+from vault03_api.audit.context import AuditContext, current
 from vault03_api.audit.models import Audited, AuditEvent, AuditLog
 from vault03_api.timestamps import to_text
 
@@ -47,6 +47,8 @@ class PendingEntry:
     old_values: dict[str, Any] | None = None
     new_values: dict[str, Any] | None = None
     event: AuditEvent | None = None
+    # Who acted, when not the running request (entries written in a batch for several).
+    context: AuditContext | None = None
 
 
 def canonical_json(value: Any) -> str:
@@ -117,10 +119,11 @@ def write_entries(connection: Connection, entries: list[PendingEntry]) -> None:
         cursor.execute(_LAST_ENTRY)
         last = cursor.fetchone()
         next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        context = current()
+        running = current()
         changed_at = to_text(clock.utcnow())
         rows = []
         for entry in entries:
+            context = entry.context or running
             row: dict[str, Any] = {
                 "id": next_id,
                 "entity_type": entry.entity_type,

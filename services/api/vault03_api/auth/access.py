@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from vault03_api import clock
 from vault03_api.audit.context import AuditContext, set_actor, set_context
@@ -28,7 +28,7 @@ from vault03_api.deps import StateDep
 from vault03_api.http_policy import foreign_origin
 from vault03_api.settings import ApiSettings
 from vault03_api.state import ActiveWindow
-from vault03_api.transactions import run_read, run_write
+from vault03_api.transactions import run_cursor_read, run_write
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def _check_csrf(request: Request, principal: Principal, settings: ApiSettings) -
 
 
 def _resolve(
-    session: Session,
+    cursor: DBAPICursor,
     *,
     bearer: str | None,
     cookie: str | None,
@@ -121,9 +121,9 @@ def _resolve(
     now: datetime,
 ) -> Principal | None:
     if bearer is not None:
-        return resolve_api_token(session, token=bearer, now=now)
+        return resolve_api_token(cursor, token=bearer, now=now)
     if cookie is not None:
-        return resolve_session(session, token=cookie, settings=settings, now=now)
+        return resolve_session(cursor, token=cookie, settings=settings, now=now)
     return None
 
 
@@ -157,7 +157,7 @@ async def authorize(request: Request, state: StateDep) -> Principal | None:
     # Authorization reads a snapshot: it never waits for a writer. Only the activity the
     # idle timeout counts is written, at most about once a minute per session.
     now = clock.utcnow()
-    principal = await run_read(
+    principal = await run_cursor_read(
         state.engine, _resolve, bearer=bearer, cookie=cookie, settings=settings, now=now
     )
     if principal is None:

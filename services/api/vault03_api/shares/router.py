@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
@@ -14,7 +14,7 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
-from vault03_api.bounds import MAX_INTEGER, RowId, Window
+from vault03_api.bounds import MAX_INTEGER, RowId, WindowDep
 from vault03_api.customers.exceptions import CustomerNotFound, InvalidCustomer
 from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
@@ -102,7 +102,7 @@ async def create_share(
 )
 @access(*_READERS)
 def list_vault_shares(
-    vault_id: RowId, session: ReadSessionDep, window: Annotated[Window, Depends()]
+    vault_id: RowId, session: ReadSessionDep, window: WindowDep
 ) -> list[ShareOut]:
     """The vault's shares, newest first, with status and delivery statuses."""
     shares = service.list_shares(
@@ -118,7 +118,7 @@ def list_vault_shares(
 )
 @access(*_READERS)
 def list_customer_shares(
-    customer_id: RowId, session: ReadSessionDep, window: Annotated[Window, Depends()]
+    customer_id: RowId, session: ReadSessionDep, window: WindowDep
 ) -> list[ShareOut]:
     """Every share of the customer's vaults, newest first."""
     shares = service.list_shares(

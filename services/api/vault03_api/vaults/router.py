@@ -3,9 +3,7 @@ metadata only, never contents."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
@@ -13,7 +11,7 @@ from vault03_api import clock
 from vault03_api.auth.access import CurrentPrincipal, access
 from vault03_api.auth.exceptions import Forbidden, NotAuthenticated
 from vault03_api.auth.models import Role
-from vault03_api.bounds import NameQuery, RowId, Window
+from vault03_api.bounds import NameQuery, RowId, Window, WindowDep
 from vault03_api.customers.exceptions import CustomerNotFound
 from vault03_api.deps import ReadSessionDep, SessionDep, StateDep
 from vault03_api.errors import error_responses
@@ -46,9 +44,6 @@ def _vault_out(vault: Vault, usage: service.VaultUsage) -> VaultOut:
     return VaultOut.model_validate(
         {**vault.model_dump(), "file_count": usage.file_count, "used_bytes": usage.used_bytes}
     )
-
-
-WindowDep = Annotated[Window, Depends()]
 
 
 def _vaults_out(session: SessionDep, vaults: list[Vault]) -> list[VaultOut]:

@@ -15,7 +15,8 @@ from sqlalchemy import case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from vault03_api.alerts import alert_operators
-from vault03_api.audit.recorder import note, record_event, record_read
+from vault03_api.audit.context import AuditContext
+from vault03_api.audit.recorder import PendingEntry, note, record_event, write_entries
 from vault03_api.blobs.crypto import unwrap_data_key, wrap_data_key
 from vault03_api.blobs.storage import SealedBody
 from vault03_api.customers import service as customers_service
@@ -386,7 +387,7 @@ def open_for_download(
     session: Session, *, file_id: str, ring: KeyRing, version_id: str | None = None
 ) -> tuple[StoredFile, bytes]:
     """The file (or one of its versions) and its data key (a read: the caller audits the
-    download with `record_download` in a short write of its own)."""
+    download with `record_downloads`)."""
     stored = (
         get_file(session, file_id=file_id)
         if version_id is None
@@ -398,15 +399,34 @@ def open_for_download(
     return stored, data_key
 
 
-def record_download(session: Session, *, file_id: str, version_id: str | None = None) -> None:
-    """Audit a read of a file's (or a version's) contents (action 'r'); FileNotFound if it
-    went meanwhile."""
-    stored = (
-        get_file(session, file_id=file_id)
-        if version_id is None
-        else get_version(session, file_id=file_id, version_id=version_id)
-    )
-    record_read(session, entity_type="files", entity_id=stored.id)
+@dataclass(frozen=True)
+class DownloadRead:
+    """A read of a file's (or a version's) contents to audit, by whom and from where."""
+
+    file_id: str
+    version_id: str | None
+    context: AuditContext
+
+
+def record_downloads(session: Session, reads: list[DownloadRead]) -> list[Exception | None]:
+    """Audit reads of files' contents (action 'r'), several downloads' in one write (see
+    transactions.WriteBatch): for each, None, or FileNotFound if the file went meanwhile."""
+    outcomes: list[Exception | None] = []
+    entries = []
+    for read in reads:
+        try:
+            stored = (
+                get_file(session, file_id=read.file_id)
+                if read.version_id is None
+                else get_version(session, file_id=read.file_id, version_id=read.version_id)
+            )
+        except FileNotFound as missing:
+            outcomes.append(missing)
+            continue
+        entries.append(PendingEntry("files", stored.id, "r", event="read", context=read.context))
+        outcomes.append(None)
+    write_entries(session.connection(), entries)
+    return outcomes
 
 
 def delete_file(session: Session, *, file_id: str, now: datetime) -> StoredFile:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -25,11 +26,12 @@ from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
 from vault03_api import clock
+from vault03_api.audit.context import current
 from vault03_api.blobs.crypto import IntegrityError, new_data_key
 from vault03_api.blobs.storage import BlobStore, BodyTooLarge, open_range, seal_stream
 from vault03_api.errors import disk_full_cause
 from vault03_api.keyring import KeyRing
-from vault03_api.transactions import run_read, run_write
+from vault03_api.transactions import WriteBatch, run_read, run_write
 from vault03_api.vaults import service
 from vault03_api.vaults.exceptions import (
     DownloadNotAudited,
@@ -168,16 +170,28 @@ class Outgoing:
         return self.file.size if self.range is None else self.range.stop - self.range.start
 
 
+_DOWNLOAD_AUDITS: weakref.WeakKeyDictionary[Engine, WriteBatch[service.DownloadRead]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _download_audits(engine: Engine) -> WriteBatch[service.DownloadRead]:
+    audits = _DOWNLOAD_AUDITS.get(engine)
+    if audits is None:
+        audits = _DOWNLOAD_AUDITS.setdefault(engine, WriteBatch(engine, service.record_downloads))
+    return audits
+
+
 async def _open_audited(
     engine: Engine, ring: KeyRing, file_id: str, version_id: str | None
 ) -> tuple[StoredFile, bytes]:
-    """The file and its data key (read on a snapshot), once its read is in the audit log (a
-    short write of its own): fails closed."""
+    """The file and its data key (read on a snapshot), once its read is in the audit log
+    (written with the other downloads' of the moment): fails closed."""
     opened = await run_read(
         engine, service.open_for_download, file_id=file_id, ring=ring, version_id=version_id
     )
     try:
-        await run_write(engine, service.record_download, file_id=file_id, version_id=version_id)
+        await _download_audits(engine).add(service.DownloadRead(file_id, version_id, current()))
     except (DBAPIError, sqlite.Error) as error:  # the audit chain writes on the raw cursor
         if disk_full_cause(error) is not None:
             raise  # answered 507, storage full
