@@ -106,3 +106,25 @@ async def test_an_item_whose_request_went_away_before_its_write_is_not_written(
     await asyncio.wait_for(asyncio.gather(first, kept), 30)
     assert recorder.batches == [["a"], ["b"]]
     assert sorted(stored(engine)) == ["a", "b"]
+
+
+def test_items_from_several_event_loops_are_each_answered_on_their_own(engine: Engine) -> None:
+    # A test client runs a loop per calling thread; each loop's items are its own batches.
+    recorder = Recorder()
+    recorder.release.set()
+    batch = WriteBatch(engine, recorder.write)
+
+    answered: list[str] = []
+
+    def on_own_loop(name: str) -> None:
+        asyncio.run(asyncio.wait_for(batch.add(name), 10))
+        answered.append(name)
+
+    names = [f"loop-{i}" for i in range(4)]
+    threads = [threading.Thread(target=on_own_loop, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(answered) == names
+    assert sorted(stored(engine)) == names

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, FileChooser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.console import ADMIN, create_admin
 from tests.support.fleet import Fleet
@@ -47,6 +48,23 @@ def tab_to(page: Page, target: Locator, *, back: bool = False, most: int = 60) -
 def press_on(page: Page, target: Locator, key: str = "Enter") -> None:
     tab_to(page, target)
     page.keyboard.press(key)
+
+
+def open_picker(page: Page, picker: Locator) -> FileChooser:
+    """Space on the focused file input opens the browser's file chooser. Headless Chromium
+    now and then lets the first press after a render go without one (one run in three once);
+    a person would press again, and so does this, once."""
+    for attempt in (1, 2):
+        expect(picker).to_be_focused()
+        try:
+            with page.expect_file_chooser(timeout=5_000) as choosing:
+                page.keyboard.press("Space")
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            continue
+        return choosing.value
+    raise AssertionError("unreachable")
 
 
 def type_into(page: Page, field: Locator, text: str) -> None:
@@ -97,9 +115,7 @@ def test_daily_work_by_keyboard_alone(fleet: Fleet, browser: Browser, tmp_path: 
     # The picker opens from the keyboard (Space on its button), as it does for a mouse.
     picker = page.get_by_label("Choose files")
     tab_to(page, picker)
-    with page.expect_file_chooser() as choosing:
-        page.keyboard.press("Space")
-    choosing.value.set_files([notes])
+    open_picker(page, picker).set_files([notes])
     sending = page.get_by_role("list", name="Files being sent")
     expect(sending.get_by_role("status")).to_have_text("Stored")
     delete = page.get_by_role("button", name="Delete notes.txt")

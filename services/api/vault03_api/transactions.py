@@ -16,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import functools
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Concatenate, Generic, ParamSpec, TypeVar
@@ -141,29 +143,35 @@ class WriteBatch(Generic[Item]):
     item that arrived while the previous one was being written, instead of a write of its own.
 
     `write(session, items)` runs in that transaction and gives, for each item, None (written)
-    or the exception its request gets; if it raises, every item of the batch gets that."""
+    or the exception its request gets; if it raises, every item of the batch gets that.
+    Each event loop has its batches (the API has one loop; a test client may run several)."""
 
     def __init__(
         self, engine: Engine, write: Callable[[Session, list[Item]], list[Exception | None]]
     ) -> None:
         self._engine = engine
         self._write = write
-        self._waiting: list[tuple[Item, asyncio.Future[None]]] = []
-        self._writing: asyncio.Task[None] | None = None
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batches[Item]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def add(self, item: Item) -> None:
         """Return once `item` is committed (or raise what it got)."""
-        future = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, future))
-        if self._writing is None or self._writing.done():
-            self._writing = asyncio.create_task(self._write_waiting())
+        loop = asyncio.get_running_loop()
+        batches = self._loops.get(loop)
+        if batches is None:
+            batches = self._loops.setdefault(loop, _Batches())
+        future = loop.create_future()
+        batches.waiting.append((item, future))
+        if batches.writing is None or batches.writing.done():
+            batches.writing = loop.create_task(self._write_waiting(batches))
         await future
 
-    async def _write_waiting(self) -> None:
-        while self._waiting:
+    async def _write_waiting(self, batches: _Batches[Item]) -> None:
+        while batches.waiting:
             # An item whose request went away before its batch started is not written.
-            batch = [(item, future) for item, future in self._waiting if not future.cancelled()]
-            self._waiting = []
+            batch = [(item, future) for item, future in batches.waiting if not future.cancelled()]
+            batches.waiting = []
             if not batch:
                 continue
             try:
@@ -181,3 +189,11 @@ class WriteBatch(Generic[Item]):
                     future.set_result(None)
                 else:
                     future.set_exception(outcome)
+
+
+@dataclasses.dataclass
+class _Batches(Generic[Item]):
+    """One event loop's items waiting for a write, and the task writing them."""
+
+    waiting: list[tuple[Item, asyncio.Future[None]]] = dataclasses.field(default_factory=list)
+    writing: asyncio.Task[None] | None = None

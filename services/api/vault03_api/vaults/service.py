@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, or_
+from sqlalchemy import bindparam, case, func, literal_column, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from vault03_api.alerts import alert_operators
 from vault03_api.audit.context import AuditContext
@@ -307,26 +308,41 @@ def list_files(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[StoredFile]:
-    """The vault's live files by name (those whose name holds `query`), `limit` from `offset`."""
-    get_vault(session, vault_id=vault_id)
-    statement = select(StoredFile).where(
+    """The vault's live files by name (those whose name holds `query`), `limit` from `offset`;
+    VaultNotFound when the vault is not reachable."""
+    statement = _reachable(select(StoredFile)).where(
         StoredFile.vault_id == vault_id, col(StoredFile.deleted_at).is_(None)
     )
     if query:
         statement = statement.where(col(StoredFile.name).icontains(query.strip(), autoescape=True))
     statement = statement.order_by(col(StoredFile.name), col(StoredFile.created_at))
-    return list(session.exec(statement.limit(limit).offset(offset)).all())
+    files = list(session.exec(statement.limit(limit).offset(offset)).all())
+    if not files:
+        get_vault(session, vault_id=vault_id)  # no file, or no vault?
+    return files
+
+
+def _reachable(statement: SelectOfScalar[StoredFile]) -> SelectOfScalar[StoredFile]:
+    """`statement` kept to files whose vault and customer are not deleted."""
+    return (
+        statement.join(Vault, col(Vault.id) == col(StoredFile.vault_id))
+        .join(Customer, col(Customer.id) == col(Vault.customer_id))
+        .where(col(Vault.deleted_at).is_(None), col(Customer.deleted_at).is_(None))
+    )
+
+
+# Built once (every download asks): building a statement costs more than running it.
+_LIVE_FILE = _reachable(select(StoredFile)).where(
+    StoredFile.id == bindparam("file_id"), col(StoredFile.deleted_at).is_(None)
+)
 
 
 def get_file(session: Session, *, file_id: str) -> StoredFile:
-    """A file that is not deleted, in a vault that is reachable."""
-    stored = session.get(StoredFile, file_id)
-    if stored is None or stored.deleted_at is not None:
+    """A file that is not deleted, in a vault that is reachable (one query: every download
+    asks)."""
+    stored = session.exec(_LIVE_FILE, params={"file_id": file_id}).first()
+    if stored is None:
         raise FileNotFound(file_id)
-    try:
-        get_vault(session, vault_id=stored.vault_id)
-    except VaultNotFound:
-        raise FileNotFound(file_id) from None
     return stored
 
 
