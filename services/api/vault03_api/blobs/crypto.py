@@ -14,6 +14,7 @@ file is one empty last chunk.
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from dataclasses import dataclass
@@ -52,9 +53,15 @@ def new_data_key() -> bytes:
 
 
 def _wrapping_key(ring: KeyRing, version: int) -> AESGCM:
-    # A subkey per purpose: the master key itself never keys AES directly.
+    return _wrapping_key_of(ring.key(version))
+
+
+@functools.lru_cache(maxsize=16)
+def _wrapping_key_of(master_key: bytes) -> AESGCM:
+    # A subkey per purpose: the master key itself never keys AES directly. Derived once per
+    # master key (every download unwraps a data key).
     subkey = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_WRAP_INFO).derive(
-        ring.key(version)
+        master_key
     )
     return AESGCM(subkey)
 

@@ -227,7 +227,6 @@ class BlobReader:
         self.chunks = chunk_count(size, header.chunk_size)
         self._cipher = ChunkCipher(data_key, file_id=file_id, header=header)
         self._closed = False
-        self._buffer: bytearray | None = None  # read_cached's, reused chunk after chunk
 
     def _span(self, index: int) -> tuple[int, bool]:
         """The length on disk of chunk `index`, and whether it is the last."""
@@ -249,9 +248,7 @@ class BlobReader:
         """`read_chunk(index)` when the chunk's bytes are all in the page cache, else None:
         it never waits for the disk (RWF_NOWAIT), so it may run on the event loop."""
         length, last = self._span(index)
-        if self._buffer is None or len(self._buffer) < length:
-            self._buffer = bytearray(length)
-        view = memoryview(self._buffer)[:length]
+        view = _scratch(length)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the blob is closed")
@@ -305,6 +302,18 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(length: int) -> memoryview:
+    """A buffer of `length` bytes for this thread's next read (the chunk opened from it is a
+    new object): a fresh one per download cost a zeroed megabyte each."""
+    buffer: bytearray | None = getattr(_SCRATCH, "buffer", None)
+    if buffer is None or len(buffer) < length:
+        buffer = _SCRATCH.buffer = bytearray(length)
+    return memoryview(buffer)[:length]
 
 
 def _cut(chunk: bytes, base: int, start: int, stop: int) -> bytes:

@@ -147,8 +147,8 @@ async def list_files(
     vault_id: RowId, state: StateDep, window: WindowDep, q: NameQuery = None
 ) -> list[FileOut]:
     """The vault's files by name; `q` searches names."""
-    # One hop to a read thread (a ReadSessionDep route takes three: the session's start and
-    # end, and the route itself): the crowd's most frequent request (bench/crowd.py).
+    # On the event loop (a ReadSessionDep route would take a thread hop): the crowd's most
+    # frequent request (bench/crowd.py).
     return await run_read(state.engine, _files_out, vault_id=vault_id, query=q, window=window)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, case, func, literal_column, or_
 from sqlmodel import Session, col, select
@@ -32,6 +32,8 @@ from vault03_api.vaults.exceptions import (
     VersionNotFound,
 )
 from vault03_api.vaults.models import StoredFile, Vault
+
+_Selected = TypeVar("_Selected")
 
 MAX_NAME_BYTES = 255
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -322,7 +324,7 @@ def list_files(
     return files
 
 
-def _reachable(statement: SelectOfScalar[StoredFile]) -> SelectOfScalar[StoredFile]:
+def _reachable(statement: SelectOfScalar[_Selected]) -> SelectOfScalar[_Selected]:
     """`statement` kept to files whose vault and customer are not deleted."""
     return (
         statement.join(Vault, col(Vault.id) == col(StoredFile.vault_id))
@@ -334,6 +336,10 @@ def _reachable(statement: SelectOfScalar[StoredFile]) -> SelectOfScalar[StoredFi
 # Built once (every download asks): building a statement costs more than running it.
 _LIVE_FILE = _reachable(select(StoredFile)).where(
     StoredFile.id == bindparam("file_id"), col(StoredFile.deleted_at).is_(None)
+)
+_LIVE_FILE_IDS = _reachable(select(StoredFile.id)).where(
+    col(StoredFile.id).in_(bindparam("file_ids", expanding=True)),
+    col(StoredFile.deleted_at).is_(None),
 )
 
 
@@ -427,19 +433,22 @@ class DownloadRead:
 def record_downloads(session: Session, reads: list[DownloadRead]) -> list[Exception | None]:
     """Audit reads of files' contents (action 'r'), several downloads' in one write (see
     transactions.WriteBatch): for each, None, or FileNotFound if the file went meanwhile."""
+    wanted = [read.file_id for read in reads if read.version_id is None]
+    live = set(session.exec(_LIVE_FILE_IDS, params={"file_ids": wanted}).all())
     outcomes: list[Exception | None] = []
     entries = []
     for read in reads:
         try:
-            stored = (
-                get_file(session, file_id=read.file_id)
-                if read.version_id is None
-                else get_version(session, file_id=read.file_id, version_id=read.version_id)
-            )
+            if read.version_id is not None:
+                read_id = get_version(session, file_id=read.file_id, version_id=read.version_id).id
+            elif read.file_id in live:
+                read_id = read.file_id
+            else:
+                raise FileNotFound(read.file_id)
         except FileNotFound as missing:
             outcomes.append(missing)
             continue
-        entries.append(PendingEntry("files", stored.id, "r", event="read", context=read.context))
+        entries.append(PendingEntry("files", read_id, "r", event="read", context=read.context))
         outcomes.append(None)
     write_entries(session.connection(), entries)
     return outcomes
