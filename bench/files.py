@@ -141,6 +141,15 @@ def dd_write(target: Path, size_mib: int) -> float:
     return elapsed
 
 
+def release_page_cache(path: Path) -> None:
+    """Drop a synced file's pages from the page cache."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(descriptor)
+
+
 def _status_kib(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -346,6 +355,11 @@ def main() -> None:
             with peak_rss_growth(api.pid, rss):
                 seconds = curl_download(f"{api.url}/api/files/{file_id}/content", api.headers)
             series["api_down"].append(seconds)
+            # dd's file is unlinked once timed, and its page cache goes back to the kernel; the
+            # API's blob stays on disk when deleted (until the purge). Hand its pages back too:
+            # else each later upload writes into memory this virtual machine has not touched
+            # yet, at ten times the kernel's CPU per byte (bench/README.md, files.py).
+            release_page_cache(api.work / "data" / "files" / file_id[:2] / f"{file_id}.blob")
         # Once, outside the timing: the bytes that come back are the bytes that went in.
         check = work / "check.bin"
         curl_download(f"{api.url}/api/files/{file_id}/content", api.headers, output=str(check))
