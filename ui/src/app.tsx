@@ -136,9 +136,11 @@ export function App(): JSX.Element {
   }, []);
 
   useEffect(() => {
-    // Signed in and still on the sign-in page (a reload, the back button): go on.
-    if (session?.stage === "full" && route.path === "/sign-in") {
-      navigate(safeNext(route.query.get("next")));
+    // Signed in and still on the sign-in page (a reload, the back button): go on. The address,
+    // not `route`: a link followed in the meantime has changed it, and must not be undone.
+    const here = parseRoute(location.hash);
+    if (session?.stage === "full" && here.path === "/sign-in") {
+      navigate(safeNext(here.query.get("next")));
     }
   }, [session, route]);
 

@@ -107,7 +107,10 @@ export function Activity({ query }: { query: URLSearchParams }): JSX.Element {
       <form class="filters" onSubmit={apply} aria-label={t("activity.filter")}>
         <div class="field">
           <label for="activity-type">{t("activity.kind")}</label>
-          <select id="activity-type" value={form.type} onChange={(event) => setForm({ ...form, type: event.currentTarget.value })}>
+          <select id="activity-type" value={form.type} onChange={(event) => {
+              const type = event.currentTarget.value;
+              setForm((current) => ({ ...current, type }));
+            }}>
             <option value="">{t("activity.all")}</option>
             {ENTITY_TYPES.map((item) => (
               <option key={item} value={item}>
@@ -118,18 +121,27 @@ export function Activity({ query }: { query: URLSearchParams }): JSX.Element {
         </div>
         <div class="field">
           <label for="activity-since">{t("activity.since")}</label>
-          <input id="activity-since" type="date" value={form.since} onInput={(event) => setForm({ ...form, since: event.currentTarget.value })} />
+          <input id="activity-since" type="date" value={form.since} onInput={(event) => {
+              const since = event.currentTarget.value;
+              setForm((current) => ({ ...current, since }));
+            }} />
         </div>
         <div class="field">
           <label for="activity-until">{t("activity.until")}</label>
-          <input id="activity-until" type="date" value={form.until} onInput={(event) => setForm({ ...form, until: event.currentTarget.value })} />
+          <input id="activity-until" type="date" value={form.until} onInput={(event) => {
+              const until = event.currentTarget.value;
+              setForm((current) => ({ ...current, until }));
+            }} />
         </div>
         <label class="choice" for="activity-all">
           <input
             id="activity-all"
             type="checkbox"
             checked={form.all === "1"}
-            onChange={(event) => setForm({ ...form, all: event.currentTarget.checked ? "1" : "" })}
+            onChange={(event) => {
+              const all = event.currentTarget.checked ? "1" : "";
+              setForm((current) => ({ ...current, all }));
+            }}
           />{" "}
           {t("activity.technical")}
         </label>

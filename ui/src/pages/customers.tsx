@@ -100,7 +100,9 @@ function CustomerForm(props: {
   const [duplicates, setDuplicates] = useState<Customer[] | null>(null);
   const { busy, problem, submit } = useSubmit();
   const set = (key: keyof Draft) => (value: string) => {
-    setDraft({ ...draft, [key]: value });
+    // From the current draft, not this render's: autofill (or a quick script) sets several
+    // fields before the form renders again, and each would undo the one before.
+    setDraft((current) => ({ ...current, [key]: value }));
     setDuplicates(null);
   };
   const send = submit(async () => {
