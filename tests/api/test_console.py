@@ -74,3 +74,20 @@ def test_unknown_api_paths_stay_json_404(client: TestClient) -> None:
     answer = client.get("/api/nothing-here")
     assert answer.status_code == 404
     assert answer.json()["error"]
+
+
+def test_while_the_console_is_being_built_the_root_says_so_in_a_page(tmp_path: Path) -> None:
+    # `make run` points the API at ui/dist before its build has finished.
+    settings = make_settings(tmp_path, ui_dir=tmp_path / "dist")
+    with TestClient(create_app(settings)) as client:
+        for path in ("/", "/set-password"):
+            page = client.get(path)
+            assert page.status_code == 503
+            assert page.headers["content-type"].startswith("text/html")
+            assert page.headers["retry-after"] == "5"
+            assert '<meta http-equiv="refresh" content="5">' in page.text
+            assert "Node.js 20" in page.text
+            assert "unsafe-inline" not in page.headers["content-security-policy"]
+        (tmp_path / "dist").mkdir()
+        (tmp_path / "dist" / "index.html").write_text("<!doctype html><title>console</title>")
+        assert client.get("/").status_code == 200  # once built, no restart needed

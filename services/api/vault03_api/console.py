@@ -78,8 +78,41 @@ def _ui_dir(settings: ApiSettings) -> Path:
     return settings.ui_dir
 
 
+# `make run` starts the fleet while it builds the console beside it: a browser opened at once
+# (or on a machine without Node.js) gets this page rather than a JSON 404. It reloads itself
+# with a meta refresh, as the console's policy allows no inline script.
+CONSOLE_PENDING_SECONDS = 5
+CONSOLE_PENDING_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="{CONSOLE_PENDING_SECONDS}">
+<title>VAULT03: the console is not built yet</title>
+</head>
+<body>
+<h1>The staff console is not built yet</h1>
+<p><code>make run</code> builds it beside the starting fleet; this page reloads every
+{CONSOLE_PENDING_SECONDS} seconds until it is there.</p>
+<p>Building it takes Node.js 20 or newer (Debian: <code>apt-get install nodejs npm</code>,
+then <code>make ui</code>). The API answers meanwhile: its reference is at
+<a href="/docs">/docs</a>.</p>
+</body>
+</html>
+"""
+
+
 def console_page(settings: ApiSettings) -> Response:
     """The console's single page; its own router shows the right screen."""
+    if settings.ui_dir is not None and not (settings.ui_dir / "index.html").is_file():
+        return HTMLResponse(
+            CONSOLE_PENDING_PAGE,
+            status_code=503,
+            headers={
+                **_headers(),
+                "Retry-After": str(CONSOLE_PENDING_SECONDS),
+                "Cache-Control": "no-store",
+            },
+        )
     index = _ui_dir(settings) / "index.html"
     return FileResponse(index, headers={**_headers(), "Cache-Control": "no-cache"})
 
