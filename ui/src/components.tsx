@@ -2,6 +2,7 @@
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 
+import type { Schemas } from "./api/client";
 import type { Problem } from "./api/errors";
 import { fieldError } from "./api/errors";
 import { t } from "./messages";
@@ -152,3 +153,20 @@ export function Pager(props: { label: string; page: number; hasNext: boolean; go
     </nav>
   );
 }
+
+/** The languages of messages and portal pages, as a select's options; with `officeDefault`
+ * first the empty value, "the office's default language". */
+export function LanguageOptions({ officeDefault }: { officeDefault: boolean }): JSX.Element {
+  return (
+    <>
+      {officeDefault && <option value="">{t("language.office")}</option>}
+      {LANGUAGES.map((language) => (
+        <option key={language} value={language}>
+          {t(`language.${language}`)}
+        </option>
+      ))}
+    </>
+  );
+}
+
+const LANGUAGES: Schemas["CustomerOut"]["language"][] = ["en", "fr", "de"];

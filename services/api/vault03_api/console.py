@@ -103,7 +103,10 @@ then <code>make ui</code>). The API answers meanwhile: its reference is at
 
 def console_page(settings: ApiSettings) -> Response:
     """The console's single page; its own router shows the right screen."""
-    if settings.ui_dir is not None and not (settings.ui_dir / "index.html").is_file():
+    if settings.ui_dir is None:
+        raise ConsoleNotBuilt()
+    index = settings.ui_dir / "index.html"
+    if not index.is_file():
         return HTMLResponse(
             CONSOLE_PENDING_PAGE,
             status_code=503,
@@ -113,7 +116,6 @@ def console_page(settings: ApiSettings) -> Response:
                 "Cache-Control": "no-store",
             },
         )
-    index = _ui_dir(settings) / "index.html"
     return FileResponse(index, headers={**_headers(), "Cache-Control": "no-cache"})
 
 

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { call } from "../api/call";
 import { api, type Schemas } from "../api/client";
 import type { Problem } from "../api/errors";
-import { Field, Notice, Page, ProblemAlert, Submit, Table } from "../components";
+import { Field, LanguageOptions, Notice, Page, ProblemAlert, Submit, Table } from "../components";
 import { useLoad, useSubmit } from "../hooks";
 import { t } from "../messages";
 import { navigate } from "../router";
@@ -18,7 +18,6 @@ type Channel = Schemas["CodeChannel"];
 type Language = Customer["language"];
 const PAGE_SIZE = 25;
 const CHANNELS: Channel[] = ["sms", "email", "postal"];
-const LANGUAGES: Language[] = ["en", "fr", "de"];
 
 interface Draft {
   name: string;
@@ -151,12 +150,7 @@ function CustomerForm(props: {
       <div class="field">
         <label for="field-language">{t("customer.language")}</label>
         <select id="field-language" aria-describedby="field-language-hint" value={draft.language} onChange={(event) => set("language")(event.currentTarget.value)}>
-          {!props.initial && <option value="">{t("language.office")}</option>}
-          {LANGUAGES.map((language) => (
-            <option key={language} value={language}>
-              {t(`language.${language}`)}
-            </option>
-          ))}
+          <LanguageOptions officeDefault={!props.initial} />
         </select>
         <p class="hint" id="field-language-hint">{t("customer.language_hint")}</p>
       </div>

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 
 import { call, ProblemError } from "../api/call";
 import { api, type Schemas } from "../api/client";
-import { Field, Notice, Page, Pager, ProblemAlert, Submit, Table } from "../components";
+import { Field, LanguageOptions, Notice, Page, Pager, ProblemAlert, Submit, Table } from "../components";
 import { confirmAction } from "../confirm";
 import { formatTime } from "../format";
 import { useLoad, usePagedList, useSubmit } from "../hooks";
@@ -19,7 +19,6 @@ type Delivery = Schemas["DeliveryOut"];
 type Language = Share["language"];
 type StoredFile = Schemas["FileOut"];
 const CHANNELS: Channel[] = ["sms", "postal", "email"];
-const LANGUAGES: Language[] = ["en", "fr", "de"];
 const SHARES_PAGE = 25;
 const SETTLED = new Set(["sent", "delivered", "failed", "dead"]);
 const DELIVERY_STATES = ["queued", "published", "retrying", "sent", "delivered", "failed", "dead"] as const;
@@ -165,12 +164,7 @@ export function NewShare({ vaultId, files }: { vaultId: number; files: StoredFil
               <div class="field">
                 <label for="share-language">{t("customer.language")}</label>
                 <select id="share-language" value={language} onChange={(event) => setLanguage(event.currentTarget.value as Language | "")}>
-                  <option value="">{t("language.office")}</option>
-                  {LANGUAGES.map((item) => (
-                    <option key={item} value={item}>
-                      {t(`language.${item}`)}
-                    </option>
-                  ))}
+                  <LanguageOptions officeDefault />
                 </select>
               </div>
             </>
